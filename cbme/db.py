@@ -1,0 +1,74 @@
+"""The database: opening the DuckDB file, its schema, and the one runner for the SQL in queries/.
+
+One server process owns the database file; DuckDB lets only one process write to it. Every query runs
+on a fresh cursor of that process's connection, because a DuckDB connection must not be shared between
+the threads Streamlit runs sessions on.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ROOT / "queries"
+SCHEMA = Path(__file__).with_name("schema.sql")
+
+
+class DatabaseLocked(RuntimeError):
+    """Another process holds the database file."""
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file, creating the schema if it is new."""
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise DatabaseLocked(
+                f"The database {Path(path).name} is open in another process (another dashboard or an "
+                "import). Stop that process, or wait for the import to finish, and try again."
+            ) from error
+        raise
+    if not read_only:
+        con.execute(SCHEMA.read_text())
+    return con
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of queries/<name>.sql, read once."""
+    path = QUERIES / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"no query named {name!r}")
+    return path.read_text()
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run a named query with its $parameters on a cursor of its own."""
+    cursor = con.cursor()
+    try:
+        return cursor.execute(sql(name), params).df()
+    finally:
+        cursor.close()
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A counter that every write of data bumps, for cache keys."""
+    cursor = con.cursor()
+    try:
+        row = cursor.execute("select value from dashboard_meta where key = 'data_version'").fetchone()
+    finally:
+        cursor.close()
+    return int(row[0]) if row else 0
+
+
+def bump_data_version(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Call inside the writing transaction, so readers never see new data under an old version."""
+    cursor.execute(
+        "insert into dashboard_meta values ('data_version', '1') on conflict (key) do update "
+        "set value = (cast(dashboard_meta.value as integer) + 1)::varchar"
+    )

@@ -1,0 +1,153 @@
+-- The dashboard's data model. docs/data-dictionary.md explains every table and column in the
+-- users' words; keep the two in step. Codes (stage, form_type, status...) are checked here so that
+-- nothing outside the allowed values can be stored. References between tables are checked by the
+-- loader rather than by foreign keys, which DuckDB enforces by refusing later updates of the rows
+-- they point at.
+
+create table if not exists dashboard_meta (
+    key    varchar primary key,
+    value  varchar not null
+);
+
+create table if not exists programs (
+    program_id            varchar primary key,
+    name                  varchar not null,
+    discipline            varchar
+);
+
+-- Anyone who assesses, coaches or sits on a committee; one person may do all three.
+create table if not exists people (
+    person_id     varchar primary key,
+    name          varchar not null,
+    email         varchar,
+    default_role  varchar not null default 'faculty'
+        check (default_role in ('faculty', 'resident', 'fellow', 'nurse', 'allied health', 'other'))
+);
+
+-- What a person may do in a program; access scope is derived from it (see visible_residents).
+create table if not exists roles (
+    person_id   varchar not null,
+    program_id  varchar not null,
+    role        varchar not null
+        check (role in ('admin', 'program_lead', 'committee_chair', 'committee_member', 'coach')),
+    primary key (person_id, program_id, role)
+);
+
+create table if not exists residents (
+    resident_id          varchar primary key,
+    program_id           varchar not null,
+    name                 varchar not null,
+    email                varchar,
+    training_start_date  date not null,
+    status               varchar not null default 'active'
+        check (status in ('active', 'on leave', 'graduated', 'withdrawn'))
+);
+
+-- Stage history: the stage a resident is in on a date is the latest row starting on or before it.
+create table if not exists resident_stages (
+    resident_id  varchar not null,
+    stage        varchar not null check (stage in ('TTD', 'FOD', 'COD', 'TTP')),
+    start_date   date not null,
+    primary key (resident_id, stage)
+);
+
+-- Coach pairings over time; the current coach is the pairing without an end date.
+create table if not exists coach_assignments (
+    resident_id  varchar not null,
+    coach_id     varchar not null,
+    start_date   date not null,
+    end_date     date,
+    primary key (resident_id, coach_id, start_date)
+);
+
+-- The EPA catalogue with each EPA's assessment plan.
+create table if not exists epas (
+    program_id               varchar not null,
+    epa_code                 varchar not null,
+    stage                    varchar not null check (stage in ('TTD', 'FOD', 'COD', 'TTP')),
+    title                    varchar not null,
+    required_observations    integer not null check (required_observations > 0),
+    target_entrustment       integer not null default 4 check (target_entrustment between 1 and 5),
+    contextual_requirements  varchar,
+    primary key (program_id, epa_code)
+);
+
+-- One row per feedback item of any form type.
+create table if not exists assessments (
+    assessment_id        varchar primary key,
+    resident_id          varchar not null,
+    assessor_id          varchar not null,
+    assessor_role        varchar not null
+        check (assessor_role in ('faculty', 'resident', 'fellow', 'nurse', 'allied health', 'other')),
+    form_type            varchar not null
+        check (form_type in ('epa_observation', 'mini_cex', 'iter', 'field_note', 'multisource')),
+    assessment_date      date not null,
+    epa_code             varchar,
+    entrustment          integer check (entrustment between 1 and 5),
+    directly_observed    boolean not null,
+    stakes               varchar not null check (stakes in ('low', 'high')),
+    setting              varchar,
+    context              varchar,
+    strengths            varchar,
+    improvement          varchar,
+    flag                 varchar check (flag in ('professionalism', 'patient safety')),
+    flag_comment         varchar,
+    expired              boolean not null default false,
+    check (not expired or entrustment is null),
+    check (form_type <> 'epa_observation' or epa_code is not null)
+);
+
+create table if not exists coaching_sessions (
+    session_id            varchar primary key,
+    resident_id           varchar not null,
+    coach_id              varchar not null,
+    scheduled_date        date not null,
+    status                varchar not null
+        check (status in ('held', 'cancelled by resident', 'cancelled by coach', 'no-show', 'upcoming')),
+    duration_minutes      integer check (duration_minutes > 0),
+    assessments_reviewed  boolean,
+    plan_strengths        varchar,
+    plan_improvement      varchar,
+    plan_exposure         varchar,
+    next_planned_date     date
+);
+
+create table if not exists committee_decisions (
+    decision_id     varchar primary key,
+    resident_id     varchar not null,
+    meeting_date    date not null,
+    status          varchar not null check (status in (
+        'Progressing as expected', 'Not progressing as expected', 'Progress is accelerated',
+        'Failure to progress', 'Inactive')),
+    actions         varchar[] not null default [],
+    rationale       varchar,
+    follow_up_date  date,
+    recorded_by     varchar not null,
+    recorded_at     timestamp not null
+);
+
+create index if not exists assessments_by_resident on assessments (resident_id, assessment_date);
+
+-- Default deny: a viewer sees a resident only through a role that grants it. Program leads and
+-- committee members see their program's residents; a coach sees current and past coachees.
+create or replace macro visible_residents(viewer) as table
+    select r.resident_id
+    from residents as r
+    join roles as g
+        on g.program_id = r.program_id
+        and g.role in ('program_lead', 'committee_chair', 'committee_member')
+    where g.person_id = viewer
+    union
+    select a.resident_id
+    from coach_assignments as a
+    join residents as r on r.resident_id = a.resident_id
+    join roles as g
+        on g.program_id = r.program_id and g.role = 'coach' and g.person_id = a.coach_id
+    where a.coach_id = viewer;
+
+-- The stage a resident is in on a date.
+create or replace macro stage_on(resident, as_of) as (
+    select s.stage from resident_stages as s
+    where s.resident_id = resident and s.start_date <= as_of
+    order by s.start_date desc limit 1
+);

@@ -1,0 +1,31 @@
+-- The demo users offered before sign-in exists: one row per kind of user (program lead, committee
+-- member, coach), the first person in the database holding that role.
+-- Parameters: none.
+with committee_only as (
+    select g.person_id, g.program_id
+    from roles as g
+    where g.role = 'committee_member'
+        and not exists (
+            select 1 from roles as c where c.person_id = g.person_id and c.role = 'coach'
+        )
+),
+
+candidates as (
+    select 'Program lead' as kind, 1 as sort_order, person_id
+    from roles where role = 'program_lead'
+    union all
+    select 'Committee member', 2, person_id from committee_only
+    union all
+    select 'Coach', 3, person_id from roles where role = 'coach'
+),
+
+first_of_kind as (
+    select kind, sort_order, min(person_id) as person_id
+    from candidates
+    group by kind, sort_order
+)
+
+select f.kind, f.person_id, p.name
+from first_of_kind as f
+join people as p on p.person_id = f.person_id
+order by f.sort_order

@@ -1,0 +1,47 @@
+-- One row per feedback opportunity (assessment form type, or coaching sessions held) for the resident
+-- up to the as-of date: completed items, stakes, and the shares directly observed, with narrative, and
+-- with an actionable improvement comment (at least $actionable_min_chars characters), plus the mean
+-- words per narrative and the forms that expired.
+-- Parameters: $viewer, $resident_id, $as_of, $actionable_min_chars.
+with items as (
+    select
+        x.form_type as opportunity,
+        x.stakes,
+        x.expired,
+        x.directly_observed,
+        trim(concat_ws(' ', x.strengths, x.improvement)) as narrative,
+        length(trim(coalesce(x.improvement, ''))) >= $actionable_min_chars as actionable
+    from assessments as x
+    where x.resident_id = $resident_id and x.assessment_date <= $as_of
+
+    union all
+
+    select
+        'coaching',
+        'low',
+        false,
+        false,
+        trim(concat_ws(' ', c.plan_strengths, c.plan_improvement, c.plan_exposure)),
+        length(trim(coalesce(c.plan_improvement, ''))) >= $actionable_min_chars
+    from coaching_sessions as c
+    where c.resident_id = $resident_id and c.status = 'held' and c.scheduled_date <= $as_of
+),
+
+completed as (
+    select *, narrative <> '' as has_narrative
+    from items
+    where $resident_id in (select resident_id from visible_residents($viewer))
+)
+
+select
+    opportunity,
+    string_agg(distinct stakes, ' and ' order by stakes) as stakes,
+    count(*) filter (where not expired) as items,
+    count(*) filter (where expired) as expired,
+    round(avg(directly_observed::int) filter (where not expired), 3) as directly_observed_share,
+    round(avg(has_narrative::int) filter (where not expired), 3) as narrative_share,
+    round(avg(actionable::int) filter (where not expired), 3) as actionable_share,
+    round(avg(len(string_split(narrative, ' '))) filter (where has_narrative), 1) as words_per_narrative
+from completed
+group by opportunity
+order by items desc, opportunity
