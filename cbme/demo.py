@@ -52,7 +52,8 @@ EPA_CATALOGUE = [
 STAGES = ["TTD", "FOD", "COD", "TTP"]
 # Month of training at which each stage starts, for a resident who progresses as expected.
 STAGE_START_MONTH = np.array([0.0, 2.0, 14.0, 48.0])
-PROGRAM_MONTHS = 60.0
+# Months for a typical resident to close about two thirds of the gap to their ceiling on a stage's EPAs.
+STAGE_LEARNING_MONTHS = np.array([0.8, 4.8, 13.6, 4.8])
 
 SETTINGS = np.array(["Emergency department", "Inpatient ward", "Intensive care unit", "Clinic",
                      "Simulation"])
@@ -210,18 +211,18 @@ def _residents(rng, code: str, n: int, end_date: dt.date) -> pd.DataFrame:
     for name, count in special.items():
         kind[order[taken: taken + count]] = name
         taken += count
-    tau = rng.normal(13.0, 2.5, n).clip(8, 20)
+    pace = rng.normal(1.0, 0.15, n).clip(0.7, 1.4)  # multiplies how long each stage's EPAs take to learn
     ceiling = rng.normal(4.7, 0.12, n).clip(4.4, 4.95)
     stage_scale = np.ones(n)
     plateau_month = np.full(n, np.inf)
     struggling, plateau, fast = kind == "struggling", kind == "plateau", kind == "accelerated"
-    tau[struggling], ceiling[struggling], stage_scale[struggling] = 24.0, 3.5, 1.25
+    pace[struggling], ceiling[struggling], stage_scale[struggling] = 2.0, 3.6, 1.25
     plateau_month[plateau] = 16.0
-    tau[fast], ceiling[fast], stage_scale[fast] = 6.0, 4.9, 0.8
+    pace[fast], ceiling[fast], stage_scale[fast] = 0.55, 4.9, 0.8
     return pd.DataFrame({
         "resident_id": [f"{code}-R{i + 1:04d}" for i in range(n)], "program_id": code,
         "name": _names(rng, n), "email": [f"resident{i + 1}@{code.lower()}.example.org" for i in range(n)],
-        "training_start_date": _dates(start), "status": "active", "trajectory": kind, "tau": tau,
+        "training_start_date": _dates(start), "status": "active", "trajectory": kind, "pace": pace,
         "ceiling": ceiling, "stage_scale": stage_scale, "plateau_month": plateau_month,
     })
 
@@ -357,7 +358,8 @@ def _assessments(rng, code, residents, staff, assignments, end) -> pd.DataFrame:
     months_in = ((date - stage_starts[who, epa_stage[epa]]) / DAY) / 30.44
     months_in = np.minimum(months_in, residents["plateau_month"].to_numpy()[who] -
                            ((stage_starts[who, epa_stage[epa]] - training_start[who]) / DAY) / 30.44)
-    ceiling, tau = residents["ceiling"].to_numpy()[who], residents["tau"].to_numpy()[who]
+    ceiling = residents["ceiling"].to_numpy()[who]
+    tau = residents["pace"].to_numpy()[who] * STAGE_LEARNING_MONTHS[epa_stage[epa]]
     curve = 1.4 + (ceiling - 1.4) * (1 - np.exp(-np.maximum(months_in, 0) / tau))
     curve = np.where(months_in < 0, 1.6 + 0.08 * np.maximum(months_in + 6, 0), curve)
     raw = curve + staff["leniency"][assessor] + rng.normal(0, 0.5, m)
@@ -490,3 +492,47 @@ def _decisions(code, residents, staff, end) -> pd.DataFrame:
                                         "follow_up_date", "recorded_by", "recorded_at"])
     frame.insert(0, "decision_id", [f"{code}-D{i + 1:06d}" for i in range(len(frame))])
     return frame
+
+
+def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, int]:
+    """Generate the demo exports into export_dir and load them into a new database at path.
+
+    The database is built beside path and moved into place only when complete, so an interrupted
+    build never leaves a half-loaded database behind.
+    """
+    from cbme.db import connect
+    from cbme.load import load_canonical
+
+    generate(spec, export_dir)
+    partial = path.with_name(path.name + ".building")
+    partial.unlink(missing_ok=True)
+    con = connect(partial)
+    try:
+        counts = load_canonical(con, export_dir)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    partial.replace(path)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Generate a demo residency program and load it.")
+    parser.add_argument("--database", type=Path, required=True, help="database file to create (replaced)")
+    parser.add_argument("--exports", type=Path, required=True, help="folder for the generated export files")
+    parser.add_argument("--residents", type=int, default=DemoSpec.residents)
+    parser.add_argument("--programs", type=int, default=DemoSpec.programs)
+    parser.add_argument("--seed", type=int, default=DemoSpec.seed)
+    parser.add_argument("--end-date", type=dt.date.fromisoformat, default=dt.date.today(),
+                        help="last day of generated history, YYYY-MM-DD (default: today)")
+    args = parser.parse_args(argv)
+    spec = DemoSpec(seed=args.seed, residents=args.residents, programs=args.programs, end_date=args.end_date)
+    counts = build_database(args.database, spec, args.exports)
+    for table, rows in counts.items():
+        print(f"{table:<22}{rows:>12,}")
+
+
+if __name__ == "__main__":
+    main()

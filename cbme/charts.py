@@ -1,0 +1,169 @@
+"""Chart builders: a query's DataFrame in, a plotly Figure out. No data access, no Streamlit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cbme.labels import (DECISION_COLOURS, ENTRUSTMENT, OKABE_ITO, OPPORTUNITIES, OPPORTUNITY_COLOURS,
+                         SERIES_COLOURS, SESSION_STATUSES, SESSION_STYLES, STAGES)
+
+WEBGL_FROM = 1000  # points; above this, scatter traces render with WebGL
+FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
+MARKERS = ["circle", "square", "diamond", "triangle-up", "cross", "star", "hexagon", "triangle-down"]
+
+
+def _layout(fig: go.Figure, height: int, **kwargs) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                      plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                      **kwargs)
+    fig.update_xaxes(showline=True, linecolor="#888", gridcolor="#eee")
+    fig.update_yaxes(showline=True, linecolor="#888", gridcolor="#eee")
+    return fig
+
+
+def _scatter(n_points: int):
+    return go.Scattergl if n_points > WEBGL_FROM else go.Scatter
+
+
+def epa_progress(progress: pd.DataFrame) -> go.Figure:
+    """Bullet bars: share of each EPA's assessment plan achieved, grouped by stage, counts as text.
+
+    progress has the columns of resident_epa_progress.sql.
+    """
+    rows = progress.iloc[::-1]  # plotly draws the first category at the bottom
+    share = (rows["achieved"] / rows["required_observations"]).clip(upper=1.0) * 100
+    state = rows["complete"].map({True: "complete", False: "in progress"}).where(rows["achieved"] > 0,
+                                                                                  "not started")
+    colours = state.map({"complete": OKABE_ITO["blue"], "in progress": OKABE_ITO["orange"],
+                         "not started": "#bbbbbb"})
+    text = [f"{'✓ ' if s == 'complete' else ''}{a} of {r} achieved" for s, a, r in
+            zip(state, rows["achieved"], rows["required_observations"])]
+    y = [[STAGES[s] for s in rows["stage"]], list(rows["epa_code"])]
+    hover = [f"<b>{c}</b> {t}<br>{o} observations ({x} expired) from {n} assessors<br>"
+             f"achieved: {a} of {r} at entrustment ≥ {g}"
+             for c, t, o, x, n, a, r, g in zip(rows["epa_code"], rows["title"], rows["observations"],
+                                               rows["expired"], rows["assessors"], rows["achieved"],
+                                               rows["required_observations"], rows["target_entrustment"])]
+    fig = go.Figure([
+        go.Bar(y=y, x=[100] * len(rows), orientation="h", marker_color="#eeeeee", hoverinfo="skip",
+               showlegend=False),
+        go.Bar(y=y, x=share, orientation="h", marker=dict(color=colours, line=dict(color="#555", width=0.5)),
+               text=text, textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text",
+               showlegend=False),
+    ])
+    fig.update_layout(barmode="overlay", bargap=0.25)
+    fig.update_xaxes(range=[0, 135], title="Share of the assessment plan achieved (%)",
+                     tickvals=[0, 25, 50, 75, 100])
+    fig.update_yaxes(tickfont=dict(size=12))
+    return _layout(fig, height=80 + 24 * len(rows))
+
+
+def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, decisions: pd.DataFrame,
+                          epa_codes: list[str], as_of: dt.date) -> go.Figure:
+    """Entrustment ratings of the chosen EPAs over time: points per observation and the mean of the
+    last five as a line, with stage periods shaded and committee decisions marked along the top.
+
+    observations, stages and decisions have the columns of resident_entrustment.sql,
+    resident_stage_history.sql and resident_decisions.sql.
+    """
+    fig = go.Figure()
+    chosen = observations[observations["epa_code"].isin(epa_codes)]
+    scatter = _scatter(len(chosen))
+    for i, code in enumerate(epa_codes):
+        rows = chosen[chosen["epa_code"] == code]
+        if rows.empty:
+            continue
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        # Spread equal ratings of one EPA a little apart so stacked points stay visible.
+        offset = (i - (len(epa_codes) - 1) / 2) * 0.06
+        fig.add_trace(scatter(
+            x=rows["assessment_date"], y=rows["entrustment"] + offset, mode="markers", name=code,
+            legendgroup=code,
+            marker=dict(color=colour, symbol=MARKERS[i % len(MARKERS)], size=8, opacity=0.75,
+                        line=dict(color="white", width=0.5)),
+            customdata=list(zip(rows["entrustment"], rows["assessor_name"],
+                                rows["directly_observed"].map({True: "directly observed",
+                                                               False: "not directly observed"}))),
+            hovertemplate=f"<b>{code}</b> %{{x|%Y-%m-%d}}<br>entrustment %{{customdata[0]}}"
+                          "<br>%{customdata[1]}, %{customdata[2]}<extra></extra>"))
+        fig.add_trace(scatter(
+            x=rows["assessment_date"], y=rows["recent_mean"], mode="lines", name=f"{code} trend",
+            legendgroup=code, showlegend=False, line=dict(color=colour, width=2.5, shape="spline"),
+            hovertemplate=f"<b>{code}</b> mean of last 5: %{{y:.1f}}<extra></extra>"))
+
+    starts = list(stages["start_date"]) + [pd.Timestamp(as_of)]
+    for k, row in enumerate(stages.itertuples(index=False)):
+        fig.add_vrect(x0=row.start_date, x1=starts[k + 1], fillcolor="#f2f2f2" if k % 2 else "#ffffff",
+                      line_width=0, layer="below")
+        fig.add_vline(x=row.start_date, line=dict(color="#666", width=1, dash="dash"))
+        fig.add_annotation(x=row.start_date, y=0.55, text=f"{row.stage} starts", showarrow=False,
+                           xanchor="left", yanchor="bottom", font=dict(size=11, color="#333"))
+    if not decisions.empty:
+        fig.add_trace(go.Scatter(
+            x=decisions["meeting_date"], y=[5.55] * len(decisions), mode="markers", name="Committee decision",
+            marker=dict(symbol="diamond", size=12, color=[DECISION_COLOURS.get(s, "#000")
+                                                          for s in decisions["status"]],
+                        line=dict(color="black", width=1)),
+            customdata=list(zip(decisions["status"], decisions["actions"])),
+            hovertemplate="<b>Committee %{x|%Y-%m-%d}</b><br>%{customdata[0]}<br>%{customdata[1]}"
+                          "<extra></extra>"))
+    fig.add_hline(y=4, line=dict(color=OKABE_ITO["green"], width=1.5, dash="dot"))
+    fig.update_yaxes(range=[0.5, 5.8], tickvals=list(ENTRUSTMENT),
+                     ticktext=[f"{k} · {v}" for k, v in ENTRUSTMENT.items()], title=None)
+    fig.update_xaxes(title=None)
+    return _layout(fig, height=460)
+
+
+def feedback_mix(monthly: pd.DataFrame) -> go.Figure:
+    """Completed feedback items per month, stacked by opportunity, with the shares directly observed
+    and with narrative as lines on a second axis. monthly has the columns of
+    resident_feedback_monthly.sql."""
+    fig = go.Figure()
+    for opportunity, label in OPPORTUNITIES.items():
+        rows = monthly[monthly["opportunity"] == opportunity]
+        if rows.empty:
+            continue
+        fig.add_trace(go.Bar(x=rows["month"], y=rows["items"], name=label,
+                             marker_color=OPPORTUNITY_COLOURS[opportunity],
+                             hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
+    months = monthly.drop_duplicates("month")
+    for column, label, dash in (("month_directly_observed", "Directly observed (%)", "solid"),
+                                ("month_with_narrative", "With narrative (%)", "dot")):
+        fig.add_trace(go.Scatter(
+            x=months["month"], y=(months[column] / months["month_items"] * 100).round(0), name=label,
+            yaxis="y2", mode="lines+markers", line=dict(color="black", dash=dash, width=2),
+            marker=dict(symbol="circle" if dash == "solid" else "square-open", size=6),
+            hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
+    fig.update_layout(barmode="stack", yaxis=dict(title="Items completed"),
+                      yaxis2=dict(title="Share of items (%)", overlaying="y", side="right", range=[0, 105],
+                                  showgrid=False))
+    return _layout(fig, height=380)
+
+
+def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date | None) -> go.Figure:
+    """Coaching sessions on a timeline, one row per status, with the overdue period shaded.
+    sessions has the columns of resident_coaching_sessions.sql."""
+    fig = go.Figure()
+    for status in SESSION_STATUSES:
+        rows = sessions[sessions["status"] == status]
+        colour, symbol = SESSION_STYLES[status]
+        fig.add_trace(go.Scatter(
+            x=rows["scheduled_date"], y=[status.capitalize()] * len(rows), mode="markers",
+            name=status.capitalize(), marker=dict(color=colour, symbol=symbol, size=11,
+                                                  line=dict(color=colour, width=2)),
+            customdata=list(zip(rows["coach_name"], rows["duration_minutes"].astype("object").fillna("-"))),
+            hovertemplate="%{x|%Y-%m-%d}<br>%{customdata[0]}<br>%{customdata[1]} min<extra></extra>"))
+    fig.add_vline(x=pd.Timestamp(as_of), line=dict(color="#333", width=1))
+    fig.add_annotation(x=pd.Timestamp(as_of), y=1.0, yref="paper", text="as of", showarrow=False,
+                       xanchor="right", font=dict(size=11))
+    if next_due is not None and next_due < as_of:
+        fig.add_vrect(x0=pd.Timestamp(next_due), x1=pd.Timestamp(as_of), fillcolor=OKABE_ITO["vermillion"],
+                      opacity=0.15, line_width=0, layer="below", annotation_text="overdue",
+                      annotation_position="top left")
+    fig.update_yaxes(categoryorder="array", categoryarray=[s.capitalize() for s in SESSION_STATUSES[::-1]],
+                     title=None)
+    fig.update_layout(showlegend=False)
+    return _layout(fig, height=260)

@@ -1,0 +1,77 @@
+"""What the frame and the pages share: the connection, cached queries, and the viewer's choices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from cbme import db, demo
+
+log = logging.getLogger("cbme")
+DATA = db.ROOT / "data"
+
+
+def database_path() -> Path:
+    return Path(os.environ.get("CBME_DATABASE", DATA / "dashboard.duckdb"))
+
+
+@st.cache_resource(show_spinner=False)
+def connection() -> duckdb.DuckDBPyConnection:
+    """The process's one connection; builds the demo program on first run."""
+    path = database_path()
+    if not path.exists():
+        with st.spinner("First run: building the demo program (a few seconds)..."):
+            demo.build_database(path, demo.DemoSpec(), DATA / "demo")
+    return db.connect(path)
+
+
+@st.cache_data(ttl=3600, max_entries=5000, show_spinner=False)
+def _cached_query(_con: duckdb.DuckDBPyConnection, name: str, version: int, params: dict) -> pd.DataFrame:
+    return db.query(_con, name, **params)
+
+
+def fetch(name: str, **params) -> pd.DataFrame:
+    """A named query's result, cached per parameters and data version. Treat it as read-only."""
+    con = connection()
+    return _cached_query(con, name, db.data_version(con), params)
+
+
+@dataclass(frozen=True)
+class View:
+    """Who is looking, at which program, as of which date: set by the frame, read by pages."""
+
+    viewer_id: str
+    viewer_name: str
+    viewer_kind: str
+    program_id: str
+    as_of: dt.date
+
+
+def set_view(view: View) -> None:
+    st.session_state["frame_view"] = view
+
+
+def view() -> View:
+    if "frame_view" not in st.session_state:
+        # The first session of a server process runs a file of pages/ directly, in Streamlit's older
+        # multipage mode, until the frame's st.navigation has run once. Rerun through the frame.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state["frame_view"]
+
+
+def show_error(error: Exception) -> None:
+    """A friendly message with a reference that is in the server log; never a traceback."""
+    reference = uuid.uuid4().hex[:8]
+    log.exception("error %s", reference, exc_info=error)
+    st.error(f"Something went wrong while showing this page. Please try again; if it persists, give "
+             f"your administrator this reference: {reference}.")

@@ -1,0 +1,207 @@
+"""Resident progression: where one resident stands and how they got there, as of the chosen date."""
+
+import pandas as pd
+import streamlit as st
+
+from cbme import charts, ui
+from cbme.config import program_config
+from cbme.labels import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, STAGES
+from cbme.rules import coaching_status
+
+view = ui.view()
+config = program_config(view.program_id)
+scope = dict(viewer=view.viewer_id, as_of=view.as_of)
+
+residents = ui.fetch("viewer_residents", program_id=view.program_id, **scope)
+if residents.empty:
+    st.info("There are no residents you may see in this program on this date.")
+    st.stop()
+
+labels = {r.resident_id: f"{r.name} · {r.stage or 'not started'} · PGY{r.pgy}" for r in residents.itertuples()}
+requested = st.query_params.get("resident")
+if requested and requested not in labels:
+    st.warning("The link names a resident who is not available to you in this program. "
+               "Choose one of your residents below.")
+resident_id = st.selectbox("Resident", list(labels), format_func=labels.get, key="resident",
+                           bind="query-params", placeholder="Type a name to search",
+                           help="The residents your role lets you see. The page address links to the "
+                                "chosen resident.")
+params = dict(resident_id=resident_id, **scope)
+profile = ui.fetch("resident_profile", **params).iloc[0]
+
+# Header
+st.title(profile["name"])
+stage_since = f"since {profile['stage_start_date']:%Y-%m-%d}" if profile["stage"] else ""
+header = st.container(horizontal=True, gap="large")
+header.metric("Stage", STAGES.get(profile["stage"], "Not started"), stage_since, delta_color="off",
+              delta_arrow="off", width="content")
+header.metric("PGY", int(profile["pgy"]), width="content")
+header.metric("Training started", f"{profile['training_start_date']:%Y-%m-%d}", width="content")
+if profile["coach_name"]:
+    header.metric("Coach", profile["coach_name"], COACHING_MODELS[profile["coaching_model"]],
+                  delta_color="off", delta_arrow="off", width="content")
+else:
+    header.metric("Coach", "None assigned", width="content")
+if profile["last_decision_status"]:
+    header.metric("Last committee decision", profile["last_decision_status"],
+                  f"{profile['last_decision_date']:%Y-%m-%d}", delta_color="off", delta_arrow="off",
+                  width="content")
+else:
+    header.metric("Last committee decision", "None yet", width="content")
+
+# EPA progress
+progress = ui.fetch("resident_epa_progress", **params)
+st.subheader("EPAs achieved against the assessment plan")
+current = progress[progress["stage"] == profile["stage"]]
+st.markdown(
+    f"**{int(progress['complete'].sum())} of {len(progress)}** EPAs complete overall; "
+    f"**{int(current['complete'].sum())} of {len(current)}** in the current stage. A bar shows the "
+    f"share of the EPA's required observations achieved at its target entrustment "
+    f"(✓ marks a complete EPA).")
+st.plotly_chart(charts.epa_progress(progress), key="resident_epa_progress",
+                config={"displayModeBar": False})
+with st.expander("Assessment plan details"):
+    st.dataframe(
+        progress[["stage", "epa_code", "title", "required_observations", "achieved", "observations",
+                  "expired", "assessors", "last_observed", "contextual_requirements"]],
+        hide_index=True,
+        column_config={"stage": "Stage", "epa_code": "EPA", "title": "Title",
+                       "required_observations": "Required", "achieved": "Achieved",
+                       "observations": "Observations", "expired": "Expired", "assessors": "Assessors",
+                       "last_observed": st.column_config.DateColumn("Last observed"),
+                       "contextual_requirements": "Contextual requirements"})
+
+# Entrustment over time
+observations = ui.fetch("resident_entrustment", **params)
+stages = ui.fetch("resident_stage_history", **params)
+decisions = ui.fetch("resident_decisions", **params)
+
+
+@st.fragment
+def entrustment_section():
+    st.subheader("Entrustment over time")
+    counts = observations["epa_code"].value_counts()
+    ordered = [c for c in progress["epa_code"] if c in counts]
+    stage_epas = [c for c in current["epa_code"] if c in counts]
+    default = sorted(stage_epas, key=lambda c: -counts[c])[:4] or ordered[:4]
+    chosen = st.multiselect("EPAs to show", ordered, default=default, key="resident_epas",
+                            format_func=lambda c: f"{c} ({counts[c]} ratings)")
+    if not chosen:
+        st.info("Choose one or more EPAs to see their ratings.")
+        return
+    st.plotly_chart(charts.entrustment_over_time(observations, stages, decisions, chosen, view.as_of),
+                    key="resident_entrustment")
+    st.caption("Each point is one rated observation; the line is the mean of the EPA's last five. "
+               f"The dotted line marks entrustment 4 ({ENTRUSTMENT[4]}). Shaded bands are stages; "
+               "diamonds along the top are committee decisions (hover for the status).")
+
+
+entrustment_section()
+
+# Feedback opportunities
+st.subheader("Feedback opportunities")
+summary = ui.fetch("resident_feedback_summary", actionable_min_chars=config.actionable_min_chars, **params)
+monthly = ui.fetch("resident_feedback_monthly", **params)
+assessed = summary[summary["opportunity"] != "coaching"]
+total = int(assessed["items"].sum())
+if total:
+    share = lambda column: (assessed[column] * assessed["items"]).sum() / total  # noqa: E731
+    cols = st.columns(4)
+    cols[0].metric("Assessments completed", f"{total:,}", f"{int(assessed['expired'].sum())} expired unanswered",
+                   delta_color="off", delta_arrow="off")
+    cols[1].metric("Directly observed", f"{share('directly_observed_share'):.0%}")
+    cols[2].metric("With narrative", f"{share('narrative_share'):.0%}")
+    cols[3].metric("With actionable improvement", f"{share('actionable_share'):.0%}",
+                   f"comment of {config.actionable_min_chars}+ characters", delta_color="off",
+                   delta_arrow="off")
+    st.plotly_chart(charts.feedback_mix(monthly), key="resident_feedback_mix")
+    st.dataframe(
+        summary.assign(opportunity=summary["opportunity"].map(OPPORTUNITIES)),
+        hide_index=True,
+        column_config={
+            "opportunity": "Feedback opportunity", "stakes": "Stakes", "items": "Completed",
+            "expired": "Expired",
+            "directly_observed_share": st.column_config.ProgressColumn("Directly observed", format="percent"),
+            "narrative_share": st.column_config.ProgressColumn("With narrative", format="percent"),
+            "actionable_share": st.column_config.ProgressColumn("Actionable", format="percent"),
+            "words_per_narrative": st.column_config.NumberColumn("Words per narrative", format="%.0f")})
+else:
+    st.info("No feedback recorded up to this date.")
+
+
+# Narrative feedback
+@st.fragment
+def narratives_section():
+    st.subheader("Narrative feedback")
+    first_day = profile["training_start_date"].date() if hasattr(profile["training_start_date"], "date") \
+        else profile["training_start_date"]
+    cols = st.columns([2, 1.2, 1.2, 1.4])
+    search = cols[0].text_input("Search the comments", key="resident_search", max_chars=200)
+    epa_codes = cols[1].multiselect("EPA", list(progress["epa_code"]), key="resident_narrative_epas")
+    form_types = cols[2].multiselect("Form type", [k for k in OPPORTUNITIES if k != "coaching"],
+                                     format_func=OPPORTUNITIES.get, key="resident_narrative_forms")
+    dates = cols[3].date_input("Between", (first_day, view.as_of), min_value=first_day,
+                               max_value=max(view.as_of, first_day), key="resident_narrative_dates",
+                               format="YYYY-MM-DD")
+    date_from, date_to = (dates[0], dates[-1]) if dates else (first_day, view.as_of)
+    narratives = ui.fetch("resident_narratives", epa_codes=epa_codes, form_types=form_types,
+                          date_from=date_from, date_to=date_to, search=search.strip(), **params)
+    flagged = narratives["flag"].notna().sum()
+    st.caption(f"{len(narratives)} comments, newest first; {flagged} with a professionalism or "
+               "patient-safety flag.")
+    if narratives.empty:
+        return
+    per_page = 15
+    pages = (len(narratives) - 1) // per_page + 1
+    page = st.pagination(pages, key="resident_narrative_page") if pages > 1 else 1
+    for item in narratives.iloc[(page - 1) * per_page: page * per_page].itertuples():
+        with st.container(border=True):
+            rating = f" · entrustment {item.entrustment}" if pd.notna(item.entrustment) else ""
+            epa = f" · {item.epa_code}" if pd.notna(item.epa_code) else ""
+            st.text(f"{item.assessment_date:%Y-%m-%d} · {OPPORTUNITIES[item.form_type]}{epa}{rating} · "
+                    f"{item.assessor_name} ({item.assessor_role}) · {item.stakes} stakes"
+                    f"{' · directly observed' if item.directly_observed else ''}")
+            if isinstance(item.flag, str):
+                st.markdown(f":red-background[**⚑ {item.flag.capitalize()} concern**]")
+                if isinstance(item.flag_comment, str):
+                    st.text(item.flag_comment)
+            if isinstance(item.strengths, str) and item.strengths.strip():
+                st.text(f"Strengths: {item.strengths}")
+            if isinstance(item.improvement, str) and item.improvement.strip():
+                st.text(f"To improve: {item.improvement}")
+
+
+narratives_section()
+
+# Coaching
+st.subheader("Coaching")
+sessions = ui.fetch("resident_coaching_sessions", **params)
+coach_since = profile["coach_since"].date() if profile["coach_name"] else None
+status = coaching_status(sessions, view.as_of, config.coaching_cadence_days, coach_since)
+message = " ".join(status.reasons)
+{"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[status.verdict](
+    f"**Coaching {status.verdict}.** {message}")
+if not sessions.empty:
+    st.plotly_chart(charts.coaching_timeline(sessions, view.as_of, status.next_due), key="resident_coaching",
+                    config={"displayModeBar": False})
+    plans = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()
+                     & (sessions["scheduled_date"].dt.date <= view.as_of)]
+    if not plans.empty:
+        last = plans.iloc[-1]
+        st.markdown(f"**Learning plan from the session of {last['scheduled_date']:%Y-%m-%d}**")
+        cols = st.columns(3)
+        for col, heading, column in zip(cols, ["Strengths", "Areas for improvement", "Areas needing exposure"],
+                                        ["plan_strengths", "plan_improvement", "plan_exposure"]):
+            with col.container(border=True):
+                st.markdown(f"**{heading}**")
+                st.text(last[column] or "Not recorded")
+
+# Committee decisions
+st.subheader("Committee decision history")
+if decisions.empty:
+    st.info("No committee decision recorded up to this date.")
+else:
+    st.dataframe(decisions, hide_index=True, column_config={
+        "meeting_date": st.column_config.DateColumn("Meeting"), "status": "Status", "actions": "Actions",
+        "rationale": "Rationale", "follow_up_date": st.column_config.DateColumn("Follow-up"),
+        "recorded_by": "Recorded by", "recorded_at": st.column_config.DatetimeColumn("Recorded at")})
