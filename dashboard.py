@@ -7,6 +7,7 @@ import streamlit as st
 from cbme import ui
 from cbme.db import DatabaseLocked
 
+ui.leave_folder_multipage_mode()
 st.set_page_config(page_title="Competence committee dashboard", page_icon=":material/school:",
                    layout="wide")
 
@@ -27,9 +28,9 @@ with st.sidebar:
     if programs.empty:
         st.warning("This person holds no role in any program, so there is nothing to show.")
         st.stop()
-    names = dict(zip(programs["program_id"], programs["name"]))
-    program_id = st.selectbox("Program", list(names), format_func=names.get, key="program",
-                              bind="query-params")
+    program_id = ui.linked_selectbox(
+        "Program", dict(zip(programs["program_id"], programs["name"])), param="program", key="frame_program",
+        refused="The link names a program you hold no role in; showing one of yours.")
     as_of = st.date_input("As of", value=dt.date.today(), key="as_of", bind="query-params",
                           format="YYYY-MM-DD",
                           help="Everything is computed with the data up to this date, as a committee "

@@ -7,8 +7,17 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from cbme.labels import (DECISION_COLOURS, ENTRUSTMENT, OKABE_ITO, OPPORTUNITIES, OPPORTUNITY_COLOURS,
-                         SERIES_COLOURS, SESSION_STATUSES, SESSION_STYLES, STAGES)
+from cbme.labels import (
+    DECISION_COLOURS,
+    ENTRUSTMENT,
+    OKABE_ITO,
+    OPPORTUNITIES,
+    OPPORTUNITY_COLOURS,
+    SERIES_COLOURS,
+    SESSION_STATUSES,
+    SESSION_STYLES,
+    STAGES,
+)
 
 WEBGL_FROM = 1000  # points; above this, scatter traces render with WebGL
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
@@ -91,7 +100,7 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
                           "<br>%{customdata[1]}, %{customdata[2]}<extra></extra>"))
         fig.add_trace(scatter(
             x=rows["assessment_date"], y=rows["recent_mean"], mode="lines", name=f"{code} trend",
-            legendgroup=code, showlegend=False, line=dict(color=colour, width=2.5, shape="spline"),
+            legendgroup=code, showlegend=False, line=dict(color=colour, width=2.5),
             hovertemplate=f"<b>{code}</b> mean of last 5: %{{y:.1f}}<extra></extra>"))
 
     starts = list(stages["start_date"]) + [pd.Timestamp(as_of)]

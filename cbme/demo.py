@@ -202,6 +202,10 @@ def _residents(rng, code: str, n: int, end_date: dt.date) -> pd.DataFrame:
     this_year = _academic_year_start(end_date).year
     cohort = np.arange(n) % 5
     start = np.array([np.datetime64(dt.date(this_year - c, 7, 1), "D") for c in cohort])
+    # Two of the newest cohort started off-cycle last month (a transfer, a return from leave).
+    off_cycle = np.flatnonzero(cohort == 0)[-2:] if n >= 10 else []
+    start[off_cycle] = np.datetime64(end_date.replace(day=1), "M").astype("datetime64[D]") - 31 * DAY
+    start[off_cycle] = start[off_cycle].astype("datetime64[M]").astype("datetime64[D]")
     kind = np.full(n, "expected", dtype=object)
     # Fixed positions so every program has each trajectory; which cohort they fall in varies by n.
     special = {"struggling": max(1, round(n * 0.07)), "plateau": max(1, round(n * 0.02)),

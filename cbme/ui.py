@@ -60,13 +60,32 @@ def set_view(view: View) -> None:
     st.session_state["frame_view"] = view
 
 
-def view() -> View:
-    if "frame_view" not in st.session_state:
-        # The first session of a server process runs a file of pages/ directly, in Streamlit's older
-        # multipage mode, until the frame's st.navigation has run once. Rerun through the frame.
+def leave_folder_multipage_mode() -> None:
+    """Streamlit runs an app that has a pages/ folder in its older multipage mode until some script
+    calls st.navigation, so the first run of a process could run a page without the frame, or the
+    frame nested in that mode. Switch the mode off and rerun, so every run goes through the frame."""
+    if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def view() -> View:
+    leave_folder_multipage_mode()
     return st.session_state["frame_view"]
+
+
+def linked_selectbox(label: str, options: dict[str, str], param: str, refused: str, **kwargs) -> str:
+    """A selectbox over options (value -> label) whose choice is kept in the query parameter param,
+    so a link reproduces it. The URL carries the value, never the label. A value in the URL that is
+    not among the options is refused with the given message, and the first option is shown."""
+    values = list(options)
+    requested = st.query_params.get(param)
+    if requested is not None and requested not in options:
+        st.warning(refused)
+    index = values.index(requested) if requested in options else 0
+    choice = st.selectbox(label, values, index=index, format_func=options.get, **kwargs)
+    st.query_params[param] = choice
+    return choice
 
 
 def show_error(error: Exception) -> None:

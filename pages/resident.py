@@ -18,14 +18,11 @@ if residents.empty:
     st.stop()
 
 labels = {r.resident_id: f"{r.name} · {r.stage or 'not started'} · PGY{r.pgy}" for r in residents.itertuples()}
-requested = st.query_params.get("resident")
-if requested and requested not in labels:
-    st.warning("The link names a resident who is not available to you in this program. "
-               "Choose one of your residents below.")
-resident_id = st.selectbox("Resident", list(labels), format_func=labels.get, key="resident",
-                           bind="query-params", placeholder="Type a name to search",
-                           help="The residents your role lets you see. The page address links to the "
-                                "chosen resident.")
+resident_id = ui.linked_selectbox(
+    "Resident", labels, param="resident", key="resident", placeholder="Type a name to search",
+    refused="The link names a resident who is not available to you in this program. Choose one of your "
+            "residents below.",
+    help="The residents your role lets you see. The page address links to the chosen resident.")
 params = dict(resident_id=resident_id, **scope)
 profile = ui.fetch("resident_profile", **params).iloc[0]
 

@@ -28,13 +28,17 @@ coach as (
 
 coach_roles as (
     select
-        count(*) filter (where x.assessment_id is not null) as coach_assessments,
-        bool_or(g.role in ('committee_chair', 'committee_member')) as coach_on_committee
+        (
+            select count(*) from assessments as x
+            where x.resident_id = r.resident_id and x.assessor_id = c.coach_id and x.assessment_date <= $as_of
+        ) as coach_assessments,
+        exists (
+            select 1 from roles as g
+            where g.person_id = c.coach_id and g.program_id = r.program_id
+                and g.role in ('committee_chair', 'committee_member')
+        ) as coach_on_committee
     from coach as c
     join resident as r on true
-    left join assessments as x
-        on x.resident_id = r.resident_id and x.assessor_id = c.coach_id and x.assessment_date <= $as_of
-    left join roles as g on g.person_id = c.coach_id and g.program_id = r.program_id
 ),
 
 last_decision as (

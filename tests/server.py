@@ -46,7 +46,7 @@ def dashboard_server(database: Path, timeout: float = 90):
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-                    raise RuntimeError(f"dashboard server did not start:\n{output}")
+                    raise RuntimeError(f"dashboard server did not start:\n{output}") from None
                 time.sleep(0.3)
         yield url
     finally:

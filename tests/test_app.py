@@ -1,0 +1,113 @@
+"""The app run from its entry point with AppTest, for each demo user, on the demo program."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cbme import db
+from tests.conftest import DEMO_END
+
+DEMO_USERS = ["Program lead", "Committee member", "Coach"]
+SECTIONS = ["EPAs achieved against the assessment plan", "Entrustment over time", "Feedback opportunities",
+            "Narrative feedback", "Coaching", "Committee decision history"]
+
+
+@pytest.fixture(scope="module")
+def facts(demo_database):
+    """Who is who in the demo program, read independently of the app."""
+    con = db.connect(demo_database)  # same configuration as the app's connection in this process
+    try:
+        coach = con.execute("select min(person_id) from roles where role = 'coach'").fetchone()[0]
+        coachees = [r[0] for r in con.execute(
+            "select resident_id from coach_assignments where coach_id = $c", {"c": coach}).fetchall()]
+        names = dict(con.execute("select resident_id, name from residents").fetchall())
+        struggling = con.execute("""
+            select resident_id from committee_decisions where status = 'Not progressing as expected'
+            order by meeting_date desc, resident_id limit 1""").fetchone()[0]
+    finally:
+        con.close()
+    other = next(r for r in sorted(names) if r not in coachees)
+    return dict(coach=coach, coachees=coachees, names=names, struggling=struggling, other=other)
+
+
+@pytest.fixture
+def app(demo_database, monkeypatch):
+    monkeypatch.setenv("CBME_DATABASE", str(demo_database))
+
+    def start(user: str = "Program lead", **query_params) -> AppTest:
+        at = AppTest.from_file("../dashboard.py", default_timeout=60)
+        at.query_params.update({"as_of": DEMO_END.isoformat(), **query_params})
+        at.run()
+        users = at.selectbox(key="frame_demo_user")
+        index = next(i for i, label in enumerate(users.options) if label.startswith(user))
+        if index != users.index:
+            users.select_index(index).run()
+        return at
+
+    return start
+
+
+def page_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "subheader", "markdown", "text", "caption", "warning", "info",
+                                  "success", "error") for e in getattr(at, kind)]
+    parts += [str(m.value) for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("user", DEMO_USERS)
+def test_each_demo_user_sees_the_whole_resident_page(app, user):
+    at = app(user)
+    assert not at.exception
+    assert not at.error
+    assert [s.value for s in at.subheader] == SECTIONS
+    assert len(at.get("plotly_chart")) == 4
+    assert [m.label for m in at.metric][:5] == ["Stage", "PGY", "Training started", "Coach",
+                                                "Last committee decision"]
+    picker = at.selectbox(key="resident")
+    assert at.title[0].value == picker.options[picker.index].split(" · ")[0]
+
+
+def test_deep_link_opens_the_named_resident(app, facts):
+    at = app("Program lead", resident=facts["struggling"])
+    assert at.selectbox(key="resident").value == facts["struggling"]
+    assert at.title[0].value == facts["names"][facts["struggling"]]
+    assert not at.warning or "not available" not in at.warning[0].value
+
+
+def test_coach_sees_only_coachees_in_the_picker(app, facts):
+    at = app("Coach")
+    offered = [label.split(" · ")[0] for label in at.selectbox(key="resident").options]
+    assert sorted(offered) == sorted(facts["names"][r] for r in facts["coachees"])
+
+
+def test_coach_cannot_reach_another_resident_by_deep_link(app, facts):
+    at = app("Coach", resident=facts["other"])
+    assert any("not available to you" in w.value for w in at.warning)
+    assert at.selectbox(key="resident").value in facts["coachees"]
+    assert facts["names"][facts["other"]] not in page_text(at)
+
+
+def test_narrative_search_filters_comments(app):
+    at = app("Program lead")
+    before = next(c.value for c in at.caption if "comments, newest first" in c.value)
+    at.text_input(key="resident_search").input("no such words anywhere").run()
+    after = next(c.value for c in at.caption if "comments, newest first" in c.value)
+    assert before != after and after.startswith("0 comments")
+    assert not at.exception
+
+
+def test_choosing_epas_redraws_the_entrustment_chart(app):
+    at = app("Program lead")
+    at.multiselect(key="resident_epas").set_value([]).run()
+    assert any("Choose one or more EPAs" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_an_earlier_as_of_date_hides_later_data(app, facts):
+    at = app("Program lead", resident=facts["struggling"], as_of="2024-01-10")
+    assert not at.exception
+    history = at.dataframe[-1].value if at.dataframe else None
+    if history is not None and "meeting_date" in history:
+        assert (history["meeting_date"] <= "2024-01-10").all()
+    # Residents who started after the date are not offered.
+    offered = {label.split(" · ")[0] for label in at.selectbox(key="resident").options}
+    assert facts["names"]["EM-R0001"] not in offered and len(offered) < 48

@@ -1,0 +1,69 @@
+"""Key journeys in a real browser: Debian's Chromium driven by Playwright against a served dashboard."""
+
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from cbme import db
+from tests.conftest import DEMO_END
+from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
+
+PAYLOAD = '<img src=x onerror="window.injected=1"><b>bold</b> **stars** [link](https://example.org)'
+
+
+@pytest.fixture(scope="module")
+def served(demo_database, tmp_path_factory):
+    # The server process needs its own copy: DuckDB lets one process at a time write a database file.
+    copy = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    shutil.copy(demo_database, copy)
+    con = db.connect(copy)
+    struggling = con.execute("""
+        select d.resident_id, r.name from committee_decisions as d join residents as r using (resident_id)
+        where d.status = 'Not progressing as expected' order by d.meeting_date desc, d.resident_id limit 1
+    """).fetchone()
+    # A narrative carrying markup, as a hostile or careless export could: it must show as text.
+    con.execute("""
+        insert into assessments
+        select 'markup-1', resident_id, assessor_id, assessor_role, 'field_note', $day, null, null, false,
+            'low', null, null, $payload, null, null, null, false
+        from assessments where resident_id = $resident limit 1
+    """, {"day": DEMO_END, "payload": PAYLOAD, "resident": struggling[0]})
+    con.close()
+    with dashboard_server(copy) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield dict(url=url, browser=browser, struggling=struggling)
+        browser.close()
+
+
+def test_deep_link_renders_the_resident_and_all_charts(served):
+    resident_id, name = served["struggling"]
+    page = served["browser"].new_page(viewport={"width": 1280, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{served['url']}/resident?resident={resident_id}&as_of={DEMO_END.isoformat()}")
+    wait_for_script(page)
+    expect(page.locator("h1").first).to_have_text(name)
+    charts = page.locator(".js-plotly-plot")
+    expect(charts).to_have_count(4, timeout=30_000)
+    for i in range(4):
+        # A rendered plotly chart has drawn its SVG layers and at least one trace.
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
+        assert charts.nth(i).locator(".trace, .barlayer .point, .scatterlayer .trace").count() > 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "resident=" + resident_id in page.url
+    assert not errors
+
+
+def test_narratives_render_as_text_not_markup(served):
+    page = served["browser"].new_page(viewport={"width": 1280, "height": 1000})
+    resident_id, _ = served["struggling"]
+    page.goto(f"{served['url']}/resident?resident={resident_id}&as_of={DEMO_END.isoformat()}")
+    wait_for_script(page)
+    newest = page.locator('[data-testid="stText"]').filter(has_text="Strengths:").first
+    expect(newest).to_have_text(f"Strengths: {PAYLOAD}")
+    assert page.evaluate("window.injected") is None
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator("img[src='x']").count() == 0
+    assert main.locator("a[href='https://example.org']").count() == 0
+    assert main.locator("b", has_text="bold").count() == 0

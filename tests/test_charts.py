@@ -1,0 +1,68 @@
+"""Chart builders on the tiny fixture's query results."""
+
+import datetime as dt
+
+from cbme import charts
+from cbme.db import query
+from tests.conftest import AS_OF
+
+R1 = dict(viewer="C1", resident_id="R1", as_of=AS_OF)
+
+
+def test_epa_progress_bars_carry_counts_as_text(tiny):
+    fig = charts.epa_progress(query(tiny, "resident_epa_progress", **R1))
+    plan, achieved = fig.data
+    # Drawn bottom-up: E3, E2, E1; grouped by stage name.
+    assert list(achieved.y[1]) == ["E3", "E2", "E1"]
+    assert list(achieved.y[0]) == ["Foundations of Discipline", "Foundations of Discipline",
+                                   "Transition to Discipline"]
+    assert list(achieved.text) == ["0 of 1 achieved", "1 of 3 achieved", "✓ 2 of 2 achieved"]
+    assert [round(x, 1) for x in achieved.x] == [0.0, 33.3, 100.0]
+    assert list(plan.x) == [100, 100, 100]
+    # Complete, in progress and not started differ in colour as well as text.
+    assert len(set(achieved.marker.color)) == 3
+
+
+def test_entrustment_chart_marks_stages_and_decisions(tiny):
+    observations = query(tiny, "resident_entrustment", **R1)
+    stages = query(tiny, "resident_stage_history", **R1)
+    decisions = query(tiny, "resident_decisions", **R1)
+    fig = charts.entrustment_over_time(observations, stages, decisions, ["E1", "E2"], AS_OF)
+    names = [t.name for t in fig.data]
+    assert names == ["E1", "E1 trend", "E2", "E2 trend", "Committee decision"]
+    assert list(fig.data[1].y) == [3.0, 3.5, 4.0]
+    assert len(fig.data[4].x) == 2
+    labels = [a.text for a in fig.layout.annotations]
+    assert labels == ["TTD starts", "FOD starts"]
+    assert list(fig.layout.yaxis.ticktext)[3] == "4 · I needed to be there just in case"
+
+
+def test_entrustment_chart_switches_to_webgl_for_many_points(tiny):
+    observations = query(tiny, "resident_entrustment", **R1)
+    many = observations.loc[observations.index.repeat(400)].reset_index(drop=True)
+    stages = query(tiny, "resident_stage_history", **R1)
+    decisions = query(tiny, "resident_decisions", **R1)
+    fig = charts.entrustment_over_time(many, stages, decisions, ["E1"], AS_OF)
+    assert fig.data[0].type == "scattergl"
+
+
+def test_feedback_mix_stacks_opportunities_and_plots_shares(tiny):
+    fig = charts.feedback_mix(query(tiny, "resident_feedback_monthly", **R1))
+    bars = [t.name for t in fig.data if t.type == "bar"]
+    assert bars == ["EPA observation", "Field note", "Mini-CEX", "ITER", "Coaching session"]
+    observed = next(t for t in fig.data if t.name == "Directly observed (%)")
+    # May 2025: 1 of 3 items directly observed.
+    may = [y for x, y in zip(observed.x, observed.y) if str(x).startswith("2025-05")]
+    assert may == [33.0]
+
+
+def test_coaching_timeline_shades_overdue_period(tiny):
+    sessions = query(tiny, "resident_coaching_sessions", **R1)
+    fig = charts.coaching_timeline(sessions, AS_OF, next_due=dt.date(2026, 4, 11))
+    by_status = {t.name: len(t.x) for t in fig.data}
+    assert by_status == {"Held": 2, "Cancelled by resident": 0, "Cancelled by coach": 1, "No-show": 1,
+                         "Upcoming": 1}
+    overdue = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(overdue) == 1 and str(overdue[0].x0).startswith("2026-04-11")
+    not_overdue = charts.coaching_timeline(sessions, AS_OF, next_due=dt.date(2026, 8, 1))
+    assert not [s for s in not_overdue.layout.shapes if s.type == "rect"]

@@ -1,0 +1,55 @@
+"""Access scope in the data layer: every query returning resident data answers only within the
+viewer's scope, and nothing for a viewer without a role (default deny)."""
+
+import pytest
+
+from cbme.db import QUERIES, query
+from tests.conftest import AS_OF
+from tests.test_queries import NO_FILTER
+
+RESIDENT_QUERIES = sorted(p.stem for p in QUERIES.glob("resident_*.sql"))
+EXTRA = {"resident_feedback_summary": dict(actionable_min_chars=20), "resident_narratives": NO_FILTER}
+
+
+def visible(con, viewer):
+    return sorted(r[0] for r in con.execute("select resident_id from visible_residents($v)", {"v": viewer})
+                  .fetchall())
+
+
+@pytest.mark.parametrize(("viewer", "expected"), [
+    ("L1", ["R1", "R2"]),  # program lead: the whole program
+    ("M1", ["R1", "R2"]),  # committee member: the whole program
+    ("C1", ["R1", "R2"]),  # coach of both now
+    ("C2", ["R2"]),  # past coachee only
+    ("X1", ["R3"]),  # lead of another program
+    ("A1", []),  # assesses, but holds no role
+    ("nobody", []),
+])
+def test_visible_residents(tiny, viewer, expected):
+    assert visible(tiny, viewer) == expected
+
+
+def test_every_resident_query_is_scoped():
+    # Guard against a new resident query that forgets the scope.
+    for name in RESIDENT_QUERIES:
+        assert "visible_residents($viewer)" in (QUERIES / f"{name}.sql").read_text(), name
+
+
+@pytest.mark.parametrize("name", RESIDENT_QUERIES)
+def test_resident_queries_answer_inside_scope(tiny, name):
+    result = query(tiny, name, viewer="C1", resident_id="R1", as_of=AS_OF, **EXTRA.get(name, {}))
+    assert not result.empty
+
+
+@pytest.mark.parametrize("name", RESIDENT_QUERIES)
+@pytest.mark.parametrize(("viewer", "resident"), [("C2", "R1"), ("X1", "R1"), ("A1", "R1"), ("", "R1"),
+                                                  ("L1", "R3")])
+def test_resident_queries_return_nothing_outside_scope(tiny, name, viewer, resident):
+    result = query(tiny, name, viewer=viewer, resident_id=resident, as_of=AS_OF, **EXTRA.get(name, {}))
+    assert result.empty
+
+
+def test_viewer_residents_is_scoped(tiny):
+    result = query(tiny, "viewer_residents", viewer="C2", program_id="P1", as_of=AS_OF)
+    assert list(result["resident_id"]) == ["R2"]
+    assert query(tiny, "viewer_residents", viewer="X1", program_id="P1", as_of=AS_OF).empty
