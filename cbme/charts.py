@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +34,11 @@ def _layout(fig: go.Figure, height: int, **kwargs) -> go.Figure:
     return fig
 
 
+def _text(values: pd.Series) -> list[str]:
+    """Data for hover labels, escaped: plotly renders tags such as <a> and <b> inside labels."""
+    return [html.escape(str(v)) for v in values]
+
+
 def _scatter(n_points: int):
     return go.Scattergl if n_points > WEBGL_FROM else go.Scatter
 
@@ -50,10 +56,10 @@ def epa_progress(progress: pd.DataFrame) -> go.Figure:
                          "not started": "#bbbbbb"})
     text = [f"{'✓ ' if s == 'complete' else ''}{a} of {r} achieved" for s, a, r in
             zip(state, rows["achieved"], rows["required_observations"])]
-    y = [[STAGES[s] for s in rows["stage"]], list(rows["epa_code"])]
+    y = [[STAGES[s] for s in rows["stage"]], _text(rows["epa_code"])]
     hover = [f"<b>{c}</b> {t}<br>{o} observations ({x} expired) from {n} assessors<br>"
              f"achieved: {a} of {r} at entrustment ≥ {g}"
-             for c, t, o, x, n, a, r, g in zip(rows["epa_code"], rows["title"], rows["observations"],
+             for c, t, o, x, n, a, r, g in zip(_text(rows["epa_code"]), _text(rows["title"]), rows["observations"],
                                                rows["expired"], rows["assessors"], rows["achieved"],
                                                rows["required_observations"], rows["target_entrustment"])]
     fig = go.Figure([
@@ -86,22 +92,23 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
         if rows.empty:
             continue
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        label = html.escape(code)
         # Spread equal ratings of one EPA a little apart so stacked points stay visible.
         offset = (i - (len(epa_codes) - 1) / 2) * 0.06
         fig.add_trace(scatter(
-            x=rows["assessment_date"], y=rows["entrustment"] + offset, mode="markers", name=code,
+            x=rows["assessment_date"], y=rows["entrustment"] + offset, mode="markers", name=label,
             legendgroup=code,
             marker=dict(color=colour, symbol=MARKERS[i % len(MARKERS)], size=8, opacity=0.75,
                         line=dict(color="white", width=0.5)),
-            customdata=list(zip(rows["entrustment"], rows["assessor_name"],
+            customdata=list(zip(rows["entrustment"], _text(rows["assessor_name"]),
                                 rows["directly_observed"].map({True: "directly observed",
                                                                False: "not directly observed"}))),
-            hovertemplate=f"<b>{code}</b> %{{x|%Y-%m-%d}}<br>entrustment %{{customdata[0]}}"
+            hovertemplate=f"<b>{label}</b> %{{x|%Y-%m-%d}}<br>entrustment %{{customdata[0]}}"
                           "<br>%{customdata[1]}, %{customdata[2]}<extra></extra>"))
         fig.add_trace(scatter(
-            x=rows["assessment_date"], y=rows["recent_mean"], mode="lines", name=f"{code} trend",
+            x=rows["assessment_date"], y=rows["recent_mean"], mode="lines", name=f"{label} trend",
             legendgroup=code, showlegend=False, line=dict(color=colour, width=2.5),
-            hovertemplate=f"<b>{code}</b> mean of last 5: %{{y:.1f}}<extra></extra>"))
+            hovertemplate=f"<b>{label}</b> mean of last 5: %{{y:.1f}}<extra></extra>"))
 
     starts = list(stages["start_date"]) + [pd.Timestamp(as_of)]
     for k, row in enumerate(stages.itertuples(index=False)):
@@ -116,7 +123,7 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
             marker=dict(symbol="diamond", size=12, color=[DECISION_COLOURS.get(s, "#000")
                                                           for s in decisions["status"]],
                         line=dict(color="black", width=1)),
-            customdata=list(zip(decisions["status"], decisions["actions"])),
+            customdata=list(zip(decisions["status"], _text(decisions["actions"]))),
             hovertemplate="<b>Committee %{x|%Y-%m-%d}</b><br>%{customdata[0]}<br>%{customdata[1]}"
                           "<extra></extra>"))
     fig.add_hline(y=4, line=dict(color=OKABE_ITO["green"], width=1.5, dash="dot"))
@@ -148,7 +155,7 @@ def feedback_mix(monthly: pd.DataFrame) -> go.Figure:
             hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(title="Items completed"),
                       yaxis2=dict(title="Share of items (%)", overlaying="y", side="right", range=[0, 105],
-                                  showgrid=False))
+                                  tickmode="array", tickvals=[0, 25, 50, 75, 100], showgrid=False))
     return _layout(fig, height=380)
 
 
@@ -163,7 +170,7 @@ def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date 
             x=rows["scheduled_date"], y=[status.capitalize()] * len(rows), mode="markers",
             name=status.capitalize(), marker=dict(color=colour, symbol=symbol, size=11,
                                                   line=dict(color=colour, width=2)),
-            customdata=list(zip(rows["coach_name"], rows["duration_minutes"].astype("object").fillna("-"))),
+            customdata=list(zip(_text(rows["coach_name"]), rows["duration_minutes"].astype("object").fillna("-"))),
             hovertemplate="%{x|%Y-%m-%d}<br>%{customdata[0]}<br>%{customdata[1]} min<extra></extra>"))
     fig.add_vline(x=pd.Timestamp(as_of), line=dict(color="#333", width=1))
     fig.add_annotation(x=pd.Timestamp(as_of), y=1.0, yref="paper", text="as of", showarrow=False,
@@ -171,7 +178,7 @@ def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date 
     if next_due is not None and next_due < as_of:
         fig.add_vrect(x0=pd.Timestamp(next_due), x1=pd.Timestamp(as_of), fillcolor=OKABE_ITO["vermillion"],
                       opacity=0.15, line_width=0, layer="below", annotation_text="overdue",
-                      annotation_position="top left")
+                      annotation_position="bottom left")
     fig.update_yaxes(categoryorder="array", categoryarray=[s.capitalize() for s in SESSION_STATUSES[::-1]],
                      title=None)
     fig.update_layout(showlegend=False)

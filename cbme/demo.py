@@ -151,7 +151,8 @@ def _names(rng: np.random.Generator, n: int, prefix: str = "") -> list[str]:
 
 
 def _join_sentences(rng, pool, counts) -> list[str | None]:
-    picks = rng.integers(0, len(pool), size=(len(counts), 3))
+    """Up to three distinct sentences from pool per item."""
+    picks = np.argsort(rng.random((len(counts), len(pool))), axis=1)[:, :3]
     return [" ".join(pool[row[:c]]) if c else None for row, c in zip(picks, counts)]
 
 
@@ -391,7 +392,7 @@ def _assessments(rng, code, residents, staff, assignments, end) -> pd.DataFrame:
     iter_form = form == "iter"
     strengths = np.where(iter_form, "Rotation summary: " + rng.choice(STRENGTHS, m), strengths)
 
-    flag_rate = np.where(residents["trajectory"].to_numpy()[who] == "struggling", 0.015, 0.002)
+    flag_rate = np.where(residents["trajectory"].to_numpy()[who] == "struggling", 0.03, 0.002)
     flagged = (rng.random(m) < flag_rate) & ~expired & ~iter_form
     flag = np.where(flagged, rng.choice(np.array(["professionalism", "patient safety"]), m), None)
     flag_comment = np.array([rng.choice(FLAG_COMMENTS[f]) if f else None for f in flag], dtype=object)
@@ -509,15 +510,21 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
 
     generate(spec, export_dir)
     partial = path.with_name(path.name + ".building")
-    partial.unlink(missing_ok=True)
+    for stale in (partial, _wal(partial)):
+        stale.unlink(missing_ok=True)
     con = connect(partial)
     try:
         counts = load_canonical(con, export_dir)
         con.execute("checkpoint")
     finally:
         con.close()
+    _wal(path).unlink(missing_ok=True)  # a write-ahead log left by the database being replaced
     partial.replace(path)
     return counts
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,6 +7,7 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,13 @@ from streamlit.runtime.pages_manager import PagesManager
 from cbme import db, demo
 
 log = logging.getLogger("cbme")
+FACTS_CSS = """
+.facts {display: flex; flex-wrap: wrap; gap: 0.75rem 2.5rem; padding: 1rem 1.25rem;
+        border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem;}
+.facts .label {font-size: 0.875rem; color: #555;}
+.facts .value {font-size: 1.6rem; font-weight: 600; line-height: 1.3;}
+.facts .note {font-size: 0.85rem; color: #555; min-height: 1.2em;}
+"""
 DATA = db.ROOT / "data"
 
 
@@ -86,6 +94,16 @@ def linked_selectbox(label: str, options: dict[str, str], param: str, refused: s
     choice = st.selectbox(label, values, index=index, format_func=options.get, **kwargs)
     st.query_params[param] = choice
     return choice
+
+
+def facts_card(facts: list[tuple[str, str, str]]) -> None:
+    """A row of large facts, each a (label, value, note), in a bordered card. Values may come from
+    imported data, so every one is HTML-escaped: shown exactly as written, never as markup (the
+    markdown elements, st.metric included, would render markup inside a name)."""
+    cells = "".join(
+        f'<div class="fact"><div class="label">{escape(label)}</div><div class="value">{escape(str(value))}</div>'
+        f'<div class="note">{escape(str(note))}</div></div>' for label, value, note in facts)
+    st.html(f"<style>{FACTS_CSS}</style><div class='facts'>{cells}</div>")
 
 
 def show_error(error: Exception) -> None:

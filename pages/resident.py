@@ -27,24 +27,19 @@ params = dict(resident_id=resident_id, **scope)
 profile = ui.fetch("resident_profile", **params).iloc[0]
 
 # Header
-st.title(profile["name"])
+# Header
 stage_since = f"since {profile['stage_start_date']:%Y-%m-%d}" if profile["stage"] else ""
-header = st.container(horizontal=True, gap="large")
-header.metric("Stage", STAGES.get(profile["stage"], "Not started"), stage_since, delta_color="off",
-              delta_arrow="off", width="content")
-header.metric("PGY", int(profile["pgy"]), width="content")
-header.metric("Training started", f"{profile['training_start_date']:%Y-%m-%d}", width="content")
-if profile["coach_name"]:
-    header.metric("Coach", profile["coach_name"], COACHING_MODELS[profile["coaching_model"]],
-                  delta_color="off", delta_arrow="off", width="content")
-else:
-    header.metric("Coach", "None assigned", width="content")
-if profile["last_decision_status"]:
-    header.metric("Last committee decision", profile["last_decision_status"],
-                  f"{profile['last_decision_date']:%Y-%m-%d}", delta_color="off", delta_arrow="off",
-                  width="content")
-else:
-    header.metric("Last committee decision", "None yet", width="content")
+ui.facts_card([
+    ("Resident", profile["name"], profile["status"]),
+    ("Stage", STAGES.get(profile["stage"], "Not started"), stage_since),
+    ("PGY", str(profile["pgy"]), f"training started {profile['training_start_date']:%Y-%m-%d}"),
+    ("Coach", profile["coach_name"] or "None assigned",
+     COACHING_MODELS.get(profile["coaching_model"], "") + (" · sits on the committee" if
+                                                           profile["coach_on_committee"] and
+                                                           profile["coaching_model"] != "committee" else "")),
+    ("Last committee decision", profile["last_decision_status"] or "None yet",
+     f"{profile['last_decision_date']:%Y-%m-%d}" if profile["last_decision_status"] else ""),
+])
 
 # EPA progress
 progress = ui.fetch("resident_epa_progress", **params)
@@ -55,8 +50,12 @@ st.markdown(
     f"**{int(current['complete'].sum())} of {len(current)}** in the current stage. A bar shows the "
     f"share of the EPA's required observations achieved at its target entrustment "
     f"(✓ marks a complete EPA).")
-st.plotly_chart(charts.epa_progress(progress), key="resident_epa_progress",
-                config={"displayModeBar": False})
+later_stages = list(STAGES)[list(STAGES).index(profile["stage"]) + 1:] if profile["stage"] else []
+shown = progress
+if later_stages and not st.toggle("Include later stages", key="resident_later_stages",
+                                  help="EPAs of stages the resident has not reached yet."):
+    shown = progress[~progress["stage"].isin(later_stages)]
+st.plotly_chart(charts.epa_progress(shown), key="resident_epa_progress", config={"displayModeBar": False})
 with st.expander("Assessment plan details"):
     st.dataframe(
         progress[["stage", "epa_code", "title", "required_observations", "achieved", "observations",
@@ -99,21 +98,20 @@ entrustment_section()
 st.subheader("Feedback opportunities")
 summary = ui.fetch("resident_feedback_summary", actionable_min_chars=config.actionable_min_chars, **params)
 monthly = ui.fetch("resident_feedback_monthly", **params)
-assessed = summary[summary["opportunity"] != "coaching"]
-total = int(assessed["items"].sum())
-if total:
-    share = lambda column: (assessed[column] * assessed["items"]).sum() / total  # noqa: E731
+total = summary[summary["opportunity"] == "all assessments"]
+if not total.empty and total.iloc[0]["items"]:
+    total = total.iloc[0]
     cols = st.columns(4)
-    cols[0].metric("Assessments completed", f"{total:,}", f"{int(assessed['expired'].sum())} expired unanswered",
+    cols[0].metric("Assessments completed", f"{total['items']:,}", f"{total['expired']} expired unanswered",
                    delta_color="off", delta_arrow="off")
-    cols[1].metric("Directly observed", f"{share('directly_observed_share'):.0%}")
-    cols[2].metric("With narrative", f"{share('narrative_share'):.0%}")
-    cols[3].metric("With actionable improvement", f"{share('actionable_share'):.0%}",
+    cols[1].metric("Directly observed", f"{total['directly_observed_share']:.0%}")
+    cols[2].metric("With narrative", f"{total['narrative_share']:.0%}")
+    cols[3].metric("With actionable improvement", f"{total['actionable_share']:.0%}",
                    f"comment of {config.actionable_min_chars}+ characters", delta_color="off",
                    delta_arrow="off")
     st.plotly_chart(charts.feedback_mix(monthly), key="resident_feedback_mix")
     st.dataframe(
-        summary.assign(opportunity=summary["opportunity"].map(OPPORTUNITIES)),
+        summary.assign(opportunity=summary["opportunity"].map({**OPPORTUNITIES, "all assessments": "All assessments"})),
         hide_index=True,
         column_config={
             "opportunity": "Feedback opportunity", "stakes": "Stakes", "items": "Completed",
@@ -155,6 +153,7 @@ def narratives_section():
         with st.container(border=True):
             rating = f" · entrustment {item.entrustment}" if pd.notna(item.entrustment) else ""
             epa = f" · {item.epa_code}" if pd.notna(item.epa_code) else ""
+            # Everything from the data goes through st.text: never interpreted as markdown or HTML.
             st.text(f"{item.assessment_date:%Y-%m-%d} · {OPPORTUNITIES[item.form_type]}{epa}{rating} · "
                     f"{item.assessor_name} ({item.assessor_role}) · {item.stakes} stakes"
                     f"{' · directly observed' if item.directly_observed else ''}")
@@ -197,8 +196,11 @@ if not sessions.empty:
 st.subheader("Committee decision history")
 if decisions.empty:
     st.info("No committee decision recorded up to this date.")
-else:
-    st.dataframe(decisions, hide_index=True, column_config={
-        "meeting_date": st.column_config.DateColumn("Meeting"), "status": "Status", "actions": "Actions",
-        "rationale": "Rationale", "follow_up_date": st.column_config.DateColumn("Follow-up"),
-        "recorded_by": "Recorded by", "recorded_at": st.column_config.DatetimeColumn("Recorded at")})
+for decision in decisions.itertuples():
+    with st.container(border=True):
+        st.markdown(f"**{decision.meeting_date:%Y-%m-%d} · {decision.status}**")  # one of five statuses
+        follow_up = f" · follow-up {decision.follow_up_date:%Y-%m-%d}" if pd.notna(decision.follow_up_date) else ""
+        st.text(f"Actions: {decision.actions or 'none'}{follow_up} · recorded by {decision.recorded_by} "
+                f"on {decision.recorded_at:%Y-%m-%d %H:%M}")
+        if isinstance(decision.rationale, str) and decision.rationale.strip():
+            st.text(decision.rationale)

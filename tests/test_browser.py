@@ -10,6 +10,8 @@ from tests.conftest import DEMO_END
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
 
 PAYLOAD = '<img src=x onerror="window.injected=1"><b>bold</b> **stars** [link](https://example.org)'
+NAME = 'Dr. <i>Italic</i> **Stars** :red[Red] [x](https://example.org/name)'
+RESIDENT = "Jo <script>window.injected=2</script> _Under_ [y](https://example.org/resident)"
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +24,14 @@ def served(demo_database, tmp_path_factory):
         select d.resident_id, r.name from committee_decisions as d join residents as r using (resident_id)
         where d.status = 'Not progressing as expected' order by d.meeting_date desc, d.resident_id limit 1
     """).fetchone()
-    # A narrative carrying markup, as a hostile or careless export could: it must show as text.
+    # A resident's name, a narrative and an assessor's name carrying markup, as a hostile or careless
+    # export could: all must show as text.
+    con.execute("update residents set name = $name where resident_id = $r", {"name": RESIDENT, "r": struggling[0]})
+    struggling = (struggling[0], RESIDENT)
+    con.execute("insert into people values ('markup-person', $name, null, 'faculty')", {"name": NAME})
     con.execute("""
-        insert into assessments
-        select 'markup-1', resident_id, assessor_id, assessor_role, 'field_note', $day, null, null, false,
-            'low', null, null, $payload, null, null, null, false
-        from assessments where resident_id = $resident limit 1
+        insert into assessments values ('markup-1', $resident, 'markup-person', 'faculty', 'field_note', $day,
+            null, null, false, 'low', null, null, $payload, null, null, null, false)
     """, {"day": DEMO_END, "payload": PAYLOAD, "resident": struggling[0]})
     con.close()
     with dashboard_server(copy) as url, sync_playwright() as p:
@@ -43,7 +47,7 @@ def test_deep_link_renders_the_resident_and_all_charts(served):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{served['url']}/resident?resident={resident_id}&as_of={DEMO_END.isoformat()}")
     wait_for_script(page)
-    expect(page.locator("h1").first).to_have_text(name)
+    expect(page.locator(".facts .value").first).to_have_text(name)
     charts = page.locator(".js-plotly-plot")
     expect(charts).to_have_count(4, timeout=30_000)
     for i in range(4):
@@ -67,3 +71,9 @@ def test_narratives_render_as_text_not_markup(served):
     assert main.locator("img[src='x']").count() == 0
     assert main.locator("a[href='https://example.org']").count() == 0
     assert main.locator("b", has_text="bold").count() == 0
+    header = page.locator('[data-testid="stText"]').filter(has_text="Italic").first
+    expect(header).to_contain_text(NAME)
+    assert main.locator("i, em", has_text="Italic").count() == 0
+    assert main.locator("a[href='https://example.org/name']").count() == 0
+    assert page.locator("a[href='https://example.org/resident']").count() == 0
+    assert page.locator("em", has_text="Under").count() == 0

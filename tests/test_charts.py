@@ -66,3 +66,15 @@ def test_coaching_timeline_shades_overdue_period(tiny):
     assert len(overdue) == 1 and str(overdue[0].x0).startswith("2026-04-11")
     not_overdue = charts.coaching_timeline(sessions, AS_OF, next_due=dt.date(2026, 8, 1))
     assert not [s for s in not_overdue.layout.shapes if s.type == "rect"]
+
+
+def test_data_in_labels_is_escaped(tiny):
+    """plotly renders tags such as <a> inside labels; names and codes from imports must not become markup."""
+    observations = query(tiny, "resident_entrustment", **R1)
+    observations["assessor_name"] = '<a href="https://example.org">Dr. Link</a>'
+    observations["epa_code"] = observations["epa_code"].replace("E1", "<b>E1</b>")
+    fig = charts.entrustment_over_time(observations, query(tiny, "resident_stage_history", **R1),
+                                       query(tiny, "resident_decisions", **R1), ["<b>E1</b>"], AS_OF)
+    assert fig.data[0].name == "&lt;b&gt;E1&lt;/b&gt;"
+    assert fig.data[0].customdata[0][1] == "&lt;a href=&quot;https://example.org&quot;&gt;Dr. Link&lt;/a&gt;"
+    assert fig.data[0].hovertemplate.startswith("<b>&lt;b&gt;E1&lt;/b&gt;</b>")

@@ -125,6 +125,7 @@ def test_resident_feedback_summary(tiny):
     result = query(tiny, "resident_feedback_summary", actionable_min_chars=20, **R1)
     assert rows(result, ["opportunity", "stakes", "items", "expired", "directly_observed_share",
                          "narrative_share", "actionable_share", "words_per_narrative"]) == [
+        ("all assessments", "high and low", 9, 1, 0.667, 0.778, 0.222, 5.3),
         ("epa_observation", "low", 6, 1, 0.833, 0.833, 0.167, 4.6),
         ("coaching", "low", 2, 0, 0.0, 1.0, 0.5, 10.0),
         ("field_note", "low", 1, 0, 0.0, 1.0, 1.0, 11.0),
