@@ -8,6 +8,12 @@ from cbme import ui
 from cbme.db import DatabaseLocked
 
 ui.leave_folder_multipage_mode()
+# Each page with the roles that may open it; a page is listed only for those roles.
+COMMITTEE = {"program_lead", "committee_chair", "committee_member"}
+PAGES = [
+    ("pages/resident.py", "Resident progression", ":material/person:", "resident", COMMITTEE | {"coach"}),
+]
+
 st.set_page_config(page_title="Competence committee dashboard", page_icon=":material/school:",
                    layout="wide")
 
@@ -38,10 +44,12 @@ with st.sidebar:
 
 ui.set_view(ui.View(viewer["person_id"], viewer["name"], viewer["kind"], program_id, as_of))
 
-pages = [
-    st.Page("pages/resident.py", title="Resident progression", icon=":material/person:",
-            url_path="resident", default=True),
-]
+roles = set(programs.loc[programs["program_id"] == program_id, "roles"].iloc[0])
+pages = [st.Page(path, title=title, icon=icon, url_path=url_path)
+         for path, title, icon, url_path, allowed in PAGES if roles & allowed]
+if not pages:
+    st.info("Your roles in this program give access to no page.")
+    st.stop()
 page = st.navigation(pages)
 try:
     page.run()

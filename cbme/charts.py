@@ -54,7 +54,7 @@ def epa_progress(progress: pd.DataFrame) -> go.Figure:
                                                                                   "not started")
     colours = state.map({"complete": OKABE_ITO["blue"], "in progress": OKABE_ITO["orange"],
                          "not started": "#bbbbbb"})
-    text = [f"{'✓ ' if s == 'complete' else ''}{a} of {r} achieved" for s, a, r in
+    text = [f"✓ {a} achieved, {r} required" if s == "complete" else f"{a} of {r} achieved" for s, a, r in
             zip(state, rows["achieved"], rows["required_observations"])]
     y = [[STAGES[s] for s in rows["stage"]], _text(rows["epa_code"])]
     hover = [f"<b>{c}</b> {t}<br>{o} observations ({x} expired) from {n} assessors<br>"

@@ -16,7 +16,7 @@ def test_epa_progress_bars_carry_counts_as_text(tiny):
     assert list(achieved.y[1]) == ["E3", "E2", "E1"]
     assert list(achieved.y[0]) == ["Foundations of Discipline", "Foundations of Discipline",
                                    "Transition to Discipline"]
-    assert list(achieved.text) == ["0 of 1 achieved", "1 of 3 achieved", "✓ 2 of 2 achieved"]
+    assert list(achieved.text) == ["0 of 1 achieved", "1 of 3 achieved", "✓ 2 achieved, 2 required"]
     assert [round(x, 1) for x in achieved.x] == [0.0, 33.3, 100.0]
     assert list(plan.x) == [100, 100, 100]
     # Complete, in progress and not started differ in colour as well as text.

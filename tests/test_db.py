@@ -1,0 +1,59 @@
+"""The database layer: the lock message, the query runner, the data version, atomic loading."""
+
+import subprocess
+import sys
+
+import pytest
+
+from cbme import db
+from cbme.load import load_canonical
+from tests.conftest import FIXTURES
+
+
+def test_a_second_process_gets_a_clear_message(tmp_path):
+    path = tmp_path / "held.duckdb"
+    db.connect(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', "
+         "flush=True); time.sleep(60)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(db.DatabaseLocked, match="open in another process"):
+            db.connect(path)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_unknown_query_name(tiny):
+    with pytest.raises(KeyError, match="no query named 'nope'"):
+        db.query(tiny, "nope")
+
+
+def test_query_values_are_parameters_not_text(tiny):
+    result = db.query(tiny, "viewer_programs", viewer="C1' or '1'='1")
+    assert result.empty
+
+
+def test_each_load_bumps_the_data_version():
+    con = db.connect(":memory:")
+    assert db.data_version(con) == 0
+    load_canonical(con, FIXTURES / "tiny")
+    assert db.data_version(con) == 1
+
+
+def test_a_failed_load_leaves_nothing_behind(tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for source in (FIXTURES / "tiny").glob("*.csv"):
+        (folder / source.name).write_text(source.read_text())
+    # A rating of 7 violates the entrustment check after several tables have loaded.
+    rows = (folder / "assessments.csv").read_text().replace("a01,R1,A1,faculty,epa_observation,2024-07-10,E1,3,",
+                                                             "a01,R1,A1,faculty,epa_observation,2024-07-10,E1,7,")
+    (folder / "assessments.csv").write_text(rows)
+    con = db.connect(":memory:")
+    with pytest.raises(Exception, match="entrustment"):
+        load_canonical(con, folder)
+    for table in ("programs", "people", "residents", "assessments"):
+        assert con.execute(f"select count(*) from {table}").fetchone()[0] == 0
+    assert db.data_version(con) == 0
