@@ -187,6 +187,7 @@ def _generate_program(rng, spec: DemoSpec, index: int, n_residents: int, out: _P
     residents = _residents(rng, code, n_residents, spec.end_date)
     staff = _staff(rng, code, n_residents)
     out.add("people", staff["people"])
+    out.add("sign_in_identities", staff["people"][["email", "person_id"]].rename(columns={"email": "identity"}))
     out.add("roles", staff["roles"])
     out.add("residents", residents[["resident_id", "program_id", "name", "email", "training_start_date",
                                     "status"]])
@@ -262,16 +263,17 @@ def _staff(rng, code: str, n_residents: int) -> dict:
     model = np.array(["supervises", "committee", "no assessor role"])[np.arange(len(coaches)) % 3]
     extra_committee = [i for i in faculty if i not in coaches][:5]
     committee = list(coaches[model == "committee"]) + extra_committee
-    lead = n_assessors  # the program lead does not assess
-    names = _names(rng, n_assessors + 1, prefix="Dr. ")
+    # The program lead and the program administrator do not assess.
+    lead, admin = f"{code}-P{n_assessors + 1:04d}", f"{code}-P{n_assessors + 2:04d}"
+    names = _names(rng, n_assessors + 1, prefix="Dr. ") + ["Sam Fournier"]
     people = pd.DataFrame({
-        "person_id": ids + [f"{code}-P{lead + 1:04d}"], "name": names,
-        "email": [f"staff{i + 1}@{code.lower()}.example.org" for i in range(n_assessors + 1)],
-        "default_role": list(role) + ["faculty"]})
+        "person_id": ids + [lead, admin], "name": names,
+        "email": [f"staff{i + 1}@{code.lower()}.example.org" for i in range(n_assessors + 2)],
+        "default_role": list(role) + ["faculty", "other"]})
     roles = [(ids[c], code, "coach") for c in coaches]
     roles += [(ids[committee[0]], code, "committee_chair")]
     roles += [(ids[c], code, "committee_member") for c in committee[1:]]
-    roles += [(people["person_id"].iloc[-1], code, "program_lead")]
+    roles += [(lead, code, "program_lead"), (admin, code, "admin")]
     return {
         "people": people, "ids": np.array(ids), "role": role, "leniency": leniency,
         "verbosity": verbosity, "coaches": coaches, "model": model, "chair": ids[committee[0]],
@@ -515,6 +517,7 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
     con = connect(partial)
     try:
         counts = load_canonical(con, export_dir)
+        con.execute("insert into dashboard_meta values ('demo_data', 'true')")
         con.execute("checkpoint")
     finally:
         con.close()

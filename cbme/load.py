@@ -10,7 +10,7 @@ from cbme.db import bump_data_version
 
 # Tables in the order their references need them.
 TABLES = [
-    "programs", "people", "roles", "residents", "resident_stages", "coach_assignments", "epas",
+    "programs", "people", "sign_in_identities", "roles", "residents", "resident_stages", "coach_assignments", "epas",
     "assessments", "coaching_sessions", "committee_decisions",
 ]
 # Columns stored as lists, written in a CSV cell joined by semicolons.

@@ -24,6 +24,12 @@ create table if not exists people (
         check (default_role in ('faculty', 'resident', 'fellow', 'nurse', 'allied health', 'other'))
 );
 
+-- How a signed-in identity (an email address or an OpenID Connect subject, lower case) maps to a person.
+create table if not exists sign_in_identities (
+    identity   varchar primary key,
+    person_id  varchar not null
+);
+
 -- What a person may do in a program; access scope is derived from it (see visible_residents).
 create table if not exists roles (
     person_id   varchar not null,
@@ -124,6 +130,19 @@ create table if not exists committee_decisions (
     follow_up_date  date,
     recorded_by     varchar not null,
     recorded_at     timestamp not null
+);
+
+-- Append-only: who did or saw what, when. The application only ever inserts here.
+create sequence if not exists audit_event_ids;
+create table if not exists audit_log (
+    event_id     bigint primary key default nextval('audit_event_ids'),
+    occurred_at  timestamp not null,
+    actor_id     varchar,
+    identity     varchar,
+    action       varchar not null,
+    program_id   varchar,
+    resident_id  varchar,
+    detail       varchar
 );
 
 create index if not exists assessments_by_resident on assessments (resident_id, assessment_date);

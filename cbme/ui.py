@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import traceback
 import uuid
 from dataclasses import dataclass
 from html import escape
@@ -15,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from cbme import db, demo
+from cbme import access, db, demo
 
 log = logging.getLogger("cbme")
 FACTS_CSS = """
@@ -32,10 +33,14 @@ def database_path() -> Path:
     return Path(os.environ.get("CBME_DATABASE", DATA / "dashboard.duckdb"))
 
 
-@st.cache_resource(show_spinner=False)
 def connection() -> duckdb.DuckDBPyConnection:
-    """The process's one connection; builds the demo program on first run."""
-    path = database_path()
+    """The process's one connection to the configured database; builds the demo program on first run."""
+    return _open(str(database_path()))
+
+
+@st.cache_resource(show_spinner=False)
+def _open(database: str) -> duckdb.DuckDBPyConnection:
+    path = Path(database)
     if not path.exists():
         with st.spinner("First run: building the demo program (a few seconds)..."):
             demo.build_database(path, demo.DemoSpec(), DATA / "demo")
@@ -43,14 +48,14 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(ttl=3600, max_entries=5000, show_spinner=False)
-def _cached_query(_con: duckdb.DuckDBPyConnection, name: str, version: int, params: dict) -> pd.DataFrame:
-    return db.query(_con, name, **params)
+def _cached_query(database: str, version: int, name: str, params: dict) -> pd.DataFrame:
+    return db.query(_open(database), name, **params)
 
 
 def fetch(name: str, **params) -> pd.DataFrame:
-    """A named query's result, cached per parameters and data version. Treat it as read-only."""
-    con = connection()
-    return _cached_query(con, name, db.data_version(con), params)
+    """A named query's result, cached per database, data version and parameters. Treat it as read-only."""
+    database = str(database_path())
+    return _cached_query(database, db.data_version(_open(database)), name, params)
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class View:
 
     viewer_id: str
     viewer_name: str
-    viewer_kind: str
+    roles: frozenset[str]
     program_id: str
     as_of: dt.date
 
@@ -68,10 +73,20 @@ def set_view(view: View) -> None:
     st.session_state["frame_view"] = view
 
 
+def audit_once(action: str, **fields) -> None:
+    """Record that the viewer did something (opened a resident...) once, not on every rerun."""
+    viewer = view()
+    key = f"frame_audited_{action}"
+    if st.session_state.get(key) != (viewer.viewer_id, fields):
+        access.audit(connection(), viewer.viewer_id, action, program_id=viewer.program_id, **fields)
+        st.session_state[key] = (viewer.viewer_id, fields)
+
+
 def leave_folder_multipage_mode() -> None:
     """Streamlit runs an app that has a pages/ folder in its older multipage mode until some script
-    calls st.navigation, so the first run of a process could run a page without the frame, or the
-    frame nested in that mode. Switch the mode off and rerun, so every run goes through the frame."""
+    calls st.navigation, so the first run of a server process would run a page without the frame, or
+    the frame nested in that mode. Switch the mode off and rerun (that first run has no user input to
+    lose), so every run goes through the frame and its navigation."""
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
@@ -106,9 +121,12 @@ def facts_card(facts: list[tuple[str, str, str]]) -> None:
     st.html(f"<style>{FACTS_CSS}</style><div class='facts'>{cells}</div>")
 
 
-def show_error(error: Exception) -> None:
-    """A friendly message with a reference that is in the server log; never a traceback."""
+def show_error(error: BaseException) -> None:
+    """A friendly message with a reference; the log gets the reference, the error's type and where it
+    happened, but not its message, which may quote resident data."""
     reference = uuid.uuid4().hex[:8]
-    log.exception("error %s", reference, exc_info=error)
+    frames = traceback.extract_tb(error.__traceback__)
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames[-6:]))
+    log.error("error %s: %s at %s", reference, type(error).__name__, where)
     st.error(f"Something went wrong while showing this page. Please try again; if it persists, give "
              f"your administrator this reference: {reference}.")

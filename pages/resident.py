@@ -24,6 +24,7 @@ resident_id = ui.linked_selectbox(
             "residents below.",
     help="The residents your role lets you see. The page address links to the chosen resident.")
 params = dict(resident_id=resident_id, **scope)
+ui.audit_once("open resident", resident_id=resident_id)
 profile = ui.fetch("resident_profile", **params).iloc[0]
 
 # Header

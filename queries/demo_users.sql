@@ -1,8 +1,8 @@
--- The demo users offered before sign-in exists: one row per kind of user (program lead, committee
--- member, coach), the first person in the database holding that role.
+-- The demo users offered when no sign-in is configured and the database holds only the demo program:
+-- one row per kind of user, the first person in the database holding that role.
 -- Parameters: none.
 with committee_only as (
-    select g.person_id, g.program_id
+    select g.person_id
     from roles as g
     where g.role = 'committee_member'
         and not exists (
@@ -11,12 +11,13 @@ with committee_only as (
 ),
 
 candidates as (
-    select 'Program lead' as kind, 1 as sort_order, person_id
-    from roles where role = 'program_lead'
+    select 'Program lead' as kind, 1 as sort_order, person_id from roles where role = 'program_lead'
     union all
     select 'Committee member', 2, person_id from committee_only
     union all
     select 'Coach', 3, person_id from roles where role = 'coach'
+    union all
+    select 'Administrator', 4, person_id from roles where role = 'admin'
 ),
 
 first_of_kind as (

@@ -4,11 +4,26 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import app_test
 
 from cbme import db, demo
 from cbme.load import load_canonical
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class _NavigationPagesManager(PagesManager):
+    """AppTest starts every run in Streamlit's older pages/-folder mode, which a server leaves for good
+    after its first run (see ui.leave_folder_multipage_mode). Start AppTest runs where a server is
+    after that first run, so a run's widget input is not lost to the frame's one-time rerun."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+app_test.PagesManager = _NavigationPagesManager
 AS_OF = dt.date(2026, 6, 30)  # the as-of date the tiny fixture's expected values are written for
 DEMO_END = dt.date(2026, 11, 21)  # fixed so demo-based tests do not move with the calendar
 
@@ -20,6 +35,25 @@ def tiny():
     load_canonical(con, FIXTURES / "tiny")
     yield con
     con.close()
+
+
+@pytest.fixture
+def tiny_rw():
+    """A fresh, writable copy of the tiny program for a test that changes data."""
+    con = db.connect(":memory:")
+    load_canonical(con, FIXTURES / "tiny")
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def tiny_file(tmp_path) -> Path:
+    """The tiny program as a database file (not the demo program: demo users are off)."""
+    path = tmp_path / "tiny.duckdb"
+    con = db.connect(path)
+    load_canonical(con, FIXTURES / "tiny")
+    con.close()
+    return path
 
 
 @pytest.fixture(scope="session")

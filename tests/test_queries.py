@@ -31,7 +31,7 @@ def test_demo_users_offers_one_person_per_kind(tiny):
     result = query(tiny, "demo_users")
     # The committee member offered is one who is not also a coach.
     assert rows(result, ["kind", "person_id"]) == [
-        ("Program lead", "L1"), ("Committee member", "M1"), ("Coach", "C1")]
+        ("Program lead", "L1"), ("Committee member", "M1"), ("Coach", "C1"), ("Administrator", "AD1")]
 
 
 def test_viewer_programs(tiny):

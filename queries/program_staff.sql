@@ -1,0 +1,28 @@
+-- One row per person known to the program (holding a role there, or having assessed or coached one of
+-- its residents), for choosing whom to give a role. Only an administrator of the program gets rows.
+-- Parameters: $viewer, $program_id.
+with allowed as (
+    select 1
+    from roles
+    where person_id = $viewer and program_id = $program_id and role = 'admin'
+),
+
+known as (
+    select person_id from roles where program_id = $program_id
+    union
+    select x.assessor_id
+    from assessments as x
+    join residents as r on r.resident_id = x.resident_id
+    where r.program_id = $program_id
+    union
+    select a.coach_id
+    from coach_assignments as a
+    join residents as r on r.resident_id = a.resident_id
+    where r.program_id = $program_id
+)
+
+select p.person_id, p.name
+from known as k
+join people as p on p.person_id = k.person_id
+where exists (select 1 from allowed)
+order by p.name
