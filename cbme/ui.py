@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import traceback
@@ -119,6 +120,20 @@ def facts_card(facts: list[tuple[str, str, str]]) -> None:
         f'<div class="fact"><div class="label">{escape(label)}</div><div class="value">{escape(str(value))}</div>'
         f'<div class="note">{escape(str(note))}</div></div>' for label, value, note in facts)
     st.html(f"<style>{FACTS_CSS}</style><div class='facts'>{cells}</div>")
+
+
+def fragment(func):
+    """st.fragment whose errors get the frame's friendly message instead of Streamlit's own handling."""
+
+    @st.fragment
+    @functools.wraps(func)
+    def guarded(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception as error:  # control-flow exceptions (rerun, stop) are not Exceptions
+            show_error(error)
+
+    return guarded
 
 
 def show_error(error: BaseException) -> None:

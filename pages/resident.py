@@ -74,7 +74,7 @@ stages = ui.fetch("resident_stage_history", **params)
 decisions = ui.fetch("resident_decisions", **params)
 
 
-@st.fragment
+@ui.fragment
 def entrustment_section():
     st.subheader("Entrustment over time")
     counts = observations["epa_code"].value_counts()
@@ -126,7 +126,7 @@ else:
 
 
 # Narrative feedback
-@st.fragment
+@ui.fragment
 def narratives_section():
     st.subheader("Narrative feedback")
     first_day = profile["training_start_date"].date() if hasattr(profile["training_start_date"], "date") \

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -28,13 +29,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(database: Path, timeout: float = 90):
-    """Serve the dashboard on a free loopback port with the given database; yield its base URL."""
-    port = free_port()
-    env = {**os.environ, "CBME_DATABASE": str(database)}
+def dashboard_server(database: Path, timeout: float = 90, port: int | None = None, args: list[str] = (),
+                     env: dict[str, str] | None = None, log_path: Path | None = None):
+    """Serve the dashboard on a loopback port with the given database; yield its base URL. The
+    server's output goes to log_path (a temporary file if not given)."""
+    port = port or free_port()
+    env = {**os.environ, "CBME_DATABASE": str(database), **(env or {})}
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port",
-               str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+               str(port), "--server.address", "127.0.0.1", "--server.headless", "true", *args]
+    log = (Path(log_path) if log_path else Path(tempfile.mkstemp(suffix=".log")[1])).open("w")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -45,7 +49,7 @@ def dashboard_server(database: Path, timeout: float = 90):
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                    output = Path(log.name).read_text(errors="replace")
                     raise RuntimeError(f"dashboard server did not start:\n{output}") from None
                 time.sleep(0.3)
         yield url
@@ -55,6 +59,7 @@ def dashboard_server(database: Path, timeout: float = 90):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 def chromium_path() -> str:

@@ -137,3 +137,19 @@ def test_the_audit_log_is_only_ever_appended_to():
     writes = [(p.name, m.group(0)) for p in sources
               for m in re.finditer(r"(update|delete\s+from|truncate|drop\s+table)\s+audit_log", p.read_text(), re.I)]
     assert writes == []
+
+
+def test_first_administrator_from_the_command_line(tiny_file, capsys):
+    from cbme import admin
+
+    assert admin.main(["--database", str(tiny_file), "--program", "P2", "--person", "NEW", "--name", "Dr. New",
+                       "--identity", "New@Example.org"]) == 0
+    con = db.connect(tiny_file)
+    assert access.person_for_identity(con, "new@example.org") == "NEW"
+    assert con.execute("select role from roles where person_id = 'NEW'").fetchall() == [("admin",)]
+    assert con.execute("select identity, action, program_id from audit_log").fetchall() == [
+        ("command line", "grant role", "P2")]
+    con.close()
+    assert admin.main(["--database", str(tiny_file), "--program", "P9", "--person", "NEW",
+                       "--identity", "x@example.org"]) == 1
+    assert "no program 'P9'" in capsys.readouterr().err

@@ -34,9 +34,10 @@ def served(demo_database, tmp_path_factory):
             null, null, false, 'low', null, null, $payload, null, null, null, false)
     """, {"day": DEMO_END, "payload": PAYLOAD, "resident": struggling[0]})
     con.close()
-    with dashboard_server(copy) as url, sync_playwright() as p:
+    log = copy.with_name("server.log")
+    with dashboard_server(copy, log_path=log) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        yield dict(url=url, browser=browser, struggling=struggling)
+        yield dict(url=url, browser=browser, struggling=struggling, log=log)
         browser.close()
 
 
@@ -77,3 +78,12 @@ def test_narratives_render_as_text_not_markup(served):
     assert main.locator("a[href='https://example.org/name']").count() == 0
     assert page.locator("a[href='https://example.org/resident']").count() == 0
     assert page.locator("em", has_text="Under").count() == 0
+
+
+def test_server_log_holds_no_names_or_narratives(served):
+    """Runs last in this module: after the journeys above, the server's own output names no resident
+    and quotes no narrative."""
+    log = served["log"].read_text()
+    assert "Local URL" in log or "You can now view" in log  # the log is the server's
+    for secret in (RESIDENT, "Jo <script>", PAYLOAD, "bold", "Rotation summary", "Strengths:"):
+        assert secret not in log

@@ -1,0 +1,99 @@
+"""Single sign-on in a real browser: the whole OpenID Connect flow against a mock provider on
+loopback, then sign-out; and the trusted-header mode."""
+
+import shutil
+
+import pytest
+from oidc_provider_mock import User, run_server_in_thread
+from playwright.sync_api import expect, sync_playwright
+
+from cbme import db
+from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, free_port, wait_for_script
+
+
+@pytest.fixture(scope="module")
+def database(demo_database, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("signin") / "demo.duckdb"
+    shutil.copy(demo_database, copy)
+    return copy
+
+
+def people(database):
+    con = db.connect(database)
+    try:
+        lead = con.execute("""
+            select i.identity, p.name from roles as g join people as p using (person_id)
+            join sign_in_identities as i using (person_id) where g.role = 'program_lead'""").fetchone()
+        sign_ins = con.execute("select count(*) from audit_log where action = 'sign in'").fetchone()[0]
+    finally:
+        con.close()
+    return lead, sign_ins
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_sign_in_and_sign_out_with_openid_connect(database, browser, tmp_path):
+    (lead_email, lead_name), _ = people(database)
+    users = [User(sub="lead-subject", claims={"email": lead_email, "name": lead_name}),
+             User(sub="stranger-subject", claims={"email": "stranger@example.org"})]
+    port = free_port()
+    with run_server_in_thread(user_claims=users) as provider:
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(
+            "[auth]\n"
+            f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+            'cookie_secret = "a-long-random-cookie-secret-for-tests-only"\n'
+            'client_id = "dashboard"\nclient_secret = "dashboard-secret"\n'
+            f'server_metadata_url = "http://127.0.0.1:{provider.server_port}/.well-known/openid-configuration"\n')
+        with dashboard_server(database, port=port, args=["--secrets.files", str(secrets)]) as url:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(url)
+            wait_for_script(page)
+            assert page.locator(".js-plotly-plot").count() == 0
+            page.get_by_role("button", name="Sign in").click()
+            # The provider's authorization page: choose the predefined user.
+            page.get_by_role("button", name="lead-subject").click()
+            page.wait_for_url(f"{url}/**")
+            wait_for_script(page)
+            expect(page.get_by_text(f"Signed in as {lead_name}")).to_be_visible()
+            expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)
+            assert page.get_by_text("Demo mode").count() == 0
+
+            page.get_by_role("button", name="Sign out").click()
+            # The dashboard ends the session at the provider too, which asks to confirm.
+            page.get_by_role("button", name="End session").click()
+            page.wait_for_url(f"{url}/**")
+            wait_for_script(page)
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            assert page.locator(".js-plotly-plot").count() == 0
+
+            # An account the dashboard does not know is told so and sees nothing.
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="stranger-subject").click()
+            page.wait_for_url(f"{url}/**")
+            wait_for_script(page)
+            expect(page.get_by_text("no one has given this account access")).to_be_visible()
+            assert page.locator(".js-plotly-plot").count() == 0
+    _, sign_ins = people(database)
+    assert sign_ins == 1
+
+
+def test_trusted_header_mode(database, browser):
+    (lead_email, lead_name), _ = people(database)
+    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": "X-Forwarded-Email"}) as url:
+        context = browser.new_context(extra_http_headers={"X-Forwarded-Email": lead_email})
+        page = context.new_page()
+        page.goto(url)
+        wait_for_script(page)
+        expect(page.get_by_text(f"Signed in as {lead_name}")).to_be_visible()
+        context.close()
+        anonymous = browser.new_page()
+        anonymous.goto(url)
+        wait_for_script(anonymous)
+        expect(anonymous.get_by_text("did not say who you are")).to_be_visible()
