@@ -24,10 +24,14 @@ def people(database):
         lead = con.execute("""
             select i.identity, p.name from roles as g join people as p using (person_id)
             join sign_in_identities as i using (person_id) where g.role = 'program_lead'""").fetchone()
+        coach = con.execute("""
+            select min(i.identity) from roles as g join sign_in_identities as i using (person_id)
+            where g.role = 'coach' and g.person_id not in (select person_id from roles where role <> 'coach')
+        """).fetchone()[0]
         sign_ins = con.execute("select count(*) from audit_log where action = 'sign in'").fetchone()[0]
     finally:
         con.close()
-    return lead, sign_ins
+    return lead, sign_ins, coach
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +43,7 @@ def browser():
 
 
 def test_sign_in_and_sign_out_with_openid_connect(database, browser, tmp_path):
-    (lead_email, lead_name), _ = people(database)
+    (lead_email, lead_name), _, coach = people(database)
     users = [User(sub="lead-subject", claims={"email": lead_email, "name": lead_name}),
              User(sub="stranger-subject", claims={"email": "stranger@example.org"})]
     port = free_port()
@@ -80,18 +84,28 @@ def test_sign_in_and_sign_out_with_openid_connect(database, browser, tmp_path):
             wait_for_script(page)
             expect(page.get_by_text("no one has given this account access")).to_be_visible()
             assert page.locator(".js-plotly-plot").count() == 0
-    _, sign_ins = people(database)
+    _, sign_ins, _ = people(database)
     assert sign_ins == 1
 
 
 def test_trusted_header_mode(database, browser):
-    (lead_email, lead_name), _ = people(database)
+    (lead_email, lead_name), _, coach = people(database)
     with dashboard_server(database, env={"CBME_TRUSTED_HEADER": "X-Forwarded-Email"}) as url:
         context = browser.new_context(extra_http_headers={"X-Forwarded-Email": lead_email})
         page = context.new_page()
         page.goto(url)
         wait_for_script(page)
         expect(page.get_by_text(f"Signed in as {lead_name}")).to_be_visible()
+        context.close()
+        # A coach typing the administrators' page addresses gets their own page, not those.
+        context = browser.new_context(extra_http_headers={"X-Forwarded-Email": coach})
+        page = context.new_page()
+        for path in ("access", "audit"):
+            page.goto(f"{url}/{path}")
+            wait_for_script(page)
+            expect(page.get_by_text("EPAs achieved against the assessment plan")).to_be_visible()
+            assert page.get_by_text("People and access").count() == 0
+            assert page.get_by_text("Audit trail").count() == 0
         context.close()
         anonymous = browser.new_page()
         anonymous.goto(url)
