@@ -7,7 +7,7 @@ data/program_config.toml holds the defaults under [defaults] and a program's ove
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "data" / "program_config.toml"
@@ -17,6 +17,24 @@ CONFIG_FILE = Path(__file__).resolve().parent.parent / "data" / "program_config.
 class ProgramConfig:
     coaching_cadence_days: int = 60
     actionable_min_chars: int = 20
+    review_due_months: int = 6
+    min_observations: int = 4
+    min_assessors: int = 2
+    min_assessor_roles: int = 2
+    recent_weeks: int = 8
+    min_recent_observations: int = 2
+    min_contexts: int = 2
+    min_narratives: int = 2
+    min_actionable: int = 1
+    recent_ratings: int = 5
+    amber_gap: float = 0.5
+    red_gap: float = 1.0
+    trend_months: int = 6
+    flat_trend_per_month: float = 0.05
+    spread_sd: float = 1.0
+    several_epas_at_risk: int = 3
+    expected_start_level: float = 2.0
+    stage_months: dict[str, float] = field(default_factory=lambda: {"TTD": 2, "FOD": 12, "COD": 34, "TTP": 12})
 
 
 def program_config(program_id: str, path: Path = CONFIG_FILE) -> ProgramConfig:

@@ -14,7 +14,7 @@ TABLES = [
     "assessments", "coaching_sessions", "committee_decisions",
 ]
 # Columns stored as lists, written in a CSV cell joined by semicolons.
-LIST_COLUMNS = {"committee_decisions": ["actions"]}
+LIST_COLUMNS = {"committee_decisions": ["actions", "members_present"]}
 
 
 def load_canonical(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
@@ -27,7 +27,11 @@ def load_canonical(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, in
             path = folder / f"{table}.csv"
             if not path.exists():
                 continue
-            columns = [row[0] for row in cursor.execute(f"describe {table}").fetchall()]
+            table_columns = {row[0] for row in cursor.execute(f"describe {table}").fetchall()}
+            file_columns = [row[0] for row in cursor.execute(
+                "describe select * from read_csv($path, header = true, all_varchar = true)",
+                {"path": str(path)}).fetchall()]
+            columns = [c for c in file_columns if c in table_columns]  # absent columns take their defaults
             select = ", ".join(
                 f"coalesce(string_split(nullif({c}, ''), ';'), []) as {c}" if c in LIST_COLUMNS.get(table, [])
                 else c for c in columns

@@ -118,18 +118,35 @@ create table if not exists coaching_sessions (
     next_planned_date     date
 );
 
+-- Append-only: an amendment is a new version of the resident's decision at that meeting, with a
+-- reason; the decision in force is the highest version.
 create table if not exists committee_decisions (
-    decision_id     varchar primary key,
-    resident_id     varchar not null,
-    meeting_date    date not null,
-    status          varchar not null check (status in (
+    decision_id       varchar primary key,
+    resident_id       varchar not null,
+    meeting_date      date not null,
+    version           integer not null default 1 check (version >= 1),
+    status            varchar not null check (status in (
         'Progressing as expected', 'Not progressing as expected', 'Progress is accelerated',
         'Failure to progress', 'Inactive')),
-    actions         varchar[] not null default [],
-    rationale       varchar,
-    follow_up_date  date,
-    recorded_by     varchar not null,
-    recorded_at     timestamp not null
+    actions           varchar[] not null default [],
+    rationale         varchar,
+    follow_up_date    date,
+    members_present   varchar[] not null default [],
+    amendment_reason  varchar,
+    recorded_by       varchar not null,
+    recorded_at       timestamp not null,
+    unique (resident_id, meeting_date, version),
+    check (version = 1 or amendment_reason is not null)
+);
+
+-- Residents a committee member added by hand to a meeting's agenda.
+create table if not exists meeting_additions (
+    program_id    varchar not null,
+    meeting_date  date not null,
+    resident_id   varchar not null,
+    added_by      varchar not null,
+    added_at      timestamp not null,
+    primary key (program_id, meeting_date, resident_id)
 );
 
 -- Append-only: who did or saw what, when. The application only ever inserts here.

@@ -45,7 +45,7 @@ last_decision as (
     select d.status as last_decision_status, d.meeting_date as last_decision_date
     from committee_decisions as d
     where d.resident_id = $resident_id and d.meeting_date <= $as_of
-    order by d.meeting_date desc, d.recorded_at desc
+    order by d.meeting_date desc, d.version desc
     limit 1
 )
 

@@ -5,8 +5,10 @@ import pytest
 from cbme.config import CONFIG_FILE, ProgramConfig, program_config
 
 
-def test_shipped_defaults():
-    assert program_config("EM", CONFIG_FILE) == ProgramConfig(coaching_cadence_days=60, actionable_min_chars=20)
+def test_shipped_file_holds_the_documented_defaults():
+    # The shipped file spells out every default, so a reviewer sees the values in force.
+    assert program_config("EM", CONFIG_FILE) == ProgramConfig()
+    assert ProgramConfig().min_observations == 4 and ProgramConfig().stage_months["COD"] == 34
 
 
 def test_program_override(tmp_path):

@@ -1,0 +1,185 @@
+"""Recording committee decisions: checked, versioned, append-only, audited, safe under concurrency.
+
+A decision belongs to a resident and a meeting. The first one recorded is version 1; any later save
+for the same resident and meeting is a new version that must say why (the amendment reason), and the
+decision in force is the highest version. Nothing is ever updated or deleted. A committee member who
+coaches the resident is recused: the data layer refuses their save, whatever the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass
+
+import duckdb
+
+from cbme.access import NotAllowed, record
+from cbme.db import bump_data_version
+
+STATUSES = ["Progressing as expected", "Not progressing as expected", "Progress is accelerated",
+            "Failure to progress", "Inactive"]
+ACTIONS = ["monitor", "modify learning plan", "promote to next stage", "formal remediation"]
+NO_RATIONALE_NEEDED = "Progressing as expected"
+RETRIES = 8
+
+
+class Recused(NotAllowed):
+    """The actor coaches the resident and may not decide on them."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    decision_id: str
+    version: int
+    concurrent: bool  # another member saved a version after this form was opened; both are kept
+
+
+@dataclass(frozen=True)
+class Decision:
+    resident_id: str
+    meeting_date: dt.date
+    status: str
+    actions: list[str]
+    rationale: str = ""
+    follow_up_date: dt.date | None = None
+    members_present: tuple[str, ...] = ()
+    other_action: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the decision as entered, in words; empty when it can be saved."""
+        problems = []
+        if self.status not in STATUSES:
+            problems.append(f"Choose a status (not {self.status!r}).")
+        unknown = [a for a in self.actions if a not in ACTIONS]
+        if unknown:
+            problems.append(f"Unknown action(s): {', '.join(unknown)}.")
+        if not self.actions and not self.other_action.strip():
+            problems.append("Choose at least one action.")
+        if self.status != NO_RATIONALE_NEEDED and not self.rationale.strip():
+            problems.append(f"A rationale is required for “{self.status}”.")
+        if self.follow_up_date is not None and self.follow_up_date < self.meeting_date:
+            problems.append("The follow-up date is before the meeting.")
+        return problems
+
+    def all_actions(self) -> list[str]:
+        other = self.other_action.strip()
+        return list(self.actions) + ([f"other: {other}"] if other else [])
+
+
+def check_may_decide(cursor, actor_id: str, resident_id: str, meeting_date: dt.date) -> None:
+    """Raise NotAllowed unless the actor sits on the resident's program committee, and Recused when
+    the actor is the resident's coach on the meeting date."""
+    row = cursor.execute("""
+        select
+            exists (
+                select 1 from roles as g
+                where g.person_id = $actor and g.program_id = r.program_id
+                    and g.role in ('committee_chair', 'committee_member')
+            ),
+            exists (
+                select 1 from coach_assignments as a
+                where a.resident_id = r.resident_id and a.coach_id = $actor and a.start_date <= $meeting
+                    and (a.end_date is null or a.end_date > $meeting)
+            )
+        from residents as r
+        where r.resident_id = $resident
+    """, {"actor": actor_id, "resident": resident_id, "meeting": meeting_date}).fetchone()
+    if row is None or not row[0]:
+        raise NotAllowed("Only members of this program's competence committee can record its decisions.")
+    if row[1]:
+        raise Recused("You coach this resident, so you are recused from this decision: you may advocate for "
+                      "them, but another member records it.")
+
+
+def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Decision,
+                    based_on_version: int | None, amendment_reason: str = "") -> Saved:
+    """Save decision as the next version for its resident and meeting.
+
+    based_on_version is the version in force when the member opened the form (None when there was
+    none). Saving over a decision needs an amendment reason; if another member saved in the meantime,
+    this save is kept too, as the next version, with a reason that says so.
+    """
+    problems = decision.problems()
+    if problems:
+        raise ValueError(" ".join(problems))
+    if based_on_version and not amendment_reason.strip():
+        raise ValueError("Say why the decision is amended.")
+    for attempt in range(RETRIES):
+        cursor = con.cursor()
+        try:
+            cursor.execute("begin transaction")
+            check_may_decide(cursor, actor_id, decision.resident_id, decision.meeting_date)
+            latest = cursor.execute("""
+                select version, recorded_by from committee_decisions
+                where resident_id = $resident and meeting_date = $meeting
+                order by version desc limit 1
+            """, {"resident": decision.resident_id, "meeting": decision.meeting_date}).fetchone()
+            current = latest[0] if latest else 0
+            concurrent = current != (based_on_version or 0)
+            reason = amendment_reason.strip()
+            if concurrent:
+                reason = (f"{reason} " if reason else "") + (
+                    f"(Saved at the same time as version {current}, recorded by {latest[1]}; both are kept.)")
+            version = current + 1
+            decision_id = f"D-{uuid.uuid4().hex[:12]}"
+            cursor.execute("""
+                insert into committee_decisions (decision_id, resident_id, meeting_date, version, status, actions,
+                    rationale, follow_up_date, members_present, amendment_reason, recorded_by, recorded_at)
+                values ($id, $resident, $meeting, $version, $status, $actions, $rationale, $follow_up, $members,
+                    $reason, $actor, $at)
+            """, {"id": decision_id, "resident": decision.resident_id, "meeting": decision.meeting_date,
+                  "version": version, "status": decision.status, "actions": decision.all_actions(),
+                  "rationale": decision.rationale.strip() or None, "follow_up": decision.follow_up_date,
+                  "members": list(decision.members_present), "reason": reason or None, "actor": actor_id,
+                  "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
+            record(cursor, actor_id, "record decision" if version == 1 else "amend decision",
+                   program_id=_program_of(cursor, decision.resident_id), resident_id=decision.resident_id,
+                   meeting=decision.meeting_date, version=version, status=decision.status)
+            bump_data_version(cursor)
+            cursor.execute("commit")
+            return Saved(decision_id, version, concurrent)
+        except (duckdb.TransactionException, duckdb.ConstraintException):
+            # Another member's save won the race for this version number: try again on top of it.
+            cursor.execute("rollback")
+            time.sleep(0.01 * (attempt + 1))
+        except BaseException:
+            cursor.execute("rollback")
+            raise
+        finally:
+            cursor.close()
+    raise RuntimeError("The decision could not be saved because of repeated simultaneous saves; try again.")
+
+
+def _program_of(cursor, resident_id: str) -> str:
+    return cursor.execute("select program_id from residents where resident_id = $r", {"r": resident_id}).fetchone()[0]
+
+
+def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
+                  resident_id: str) -> None:
+    """Put a resident on a meeting's agenda by hand, for every member who opens the meeting."""
+    cursor = con.cursor()
+    cursor.execute("begin transaction")
+    try:
+        allowed = cursor.execute("""
+            select count(*) from roles
+            where person_id = $actor and program_id = $program
+                and role in ('committee_chair', 'committee_member', 'program_lead')
+        """, {"actor": actor_id, "program": program_id}).fetchone()[0]
+        in_program = cursor.execute("select count(*) from residents where resident_id = $r and program_id = $p",
+                                    {"r": resident_id, "p": program_id}).fetchone()[0]
+        if not allowed or not in_program:
+            raise NotAllowed("Only the program's committee can change its agenda.")
+        cursor.execute("insert into meeting_additions values ($p, $m, $r, $actor, $at) on conflict do nothing",
+                       {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id,
+                        "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
+        record(cursor, actor_id, "add to agenda", program_id=program_id, resident_id=resident_id,
+               meeting=meeting_date)
+        bump_data_version(cursor)
+        cursor.execute("commit")
+    except BaseException:
+        cursor.execute("rollback")
+        raise
+    finally:
+        cursor.close()

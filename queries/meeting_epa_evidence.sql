@@ -1,0 +1,94 @@
+-- One row per resident of the program (whom the viewer may see) and EPA of the resident's stage on
+-- the as-of date: the evidence the status rules weigh. Counts are of completed, rated EPA
+-- observations up to the as-of date: how many, from how many assessors and assessor roles, how many
+-- in the last $recent_weeks weeks, in how many settings or case types, with narrative, with an
+-- actionable improvement comment; the current level (mean of the last $recent_ratings ratings), the
+-- trend (least-squares slope, entrustment points a month, over the last $trend_months months) and the
+-- spread between assessors (standard deviation of the assessors' mean ratings).
+-- Parameters: $viewer, $program_id, $as_of, $recent_weeks, $recent_ratings, $trend_months,
+-- $actionable_min_chars.
+with current_stage as (
+    select r.resident_id, s.stage
+    from residents as r
+    join resident_stages as s on s.resident_id = r.resident_id and s.start_date <= $as_of
+    where r.program_id = $program_id
+        and r.resident_id in (select resident_id from visible_residents($viewer))
+    qualify row_number() over (partition by r.resident_id order by s.start_date desc) = 1
+),
+
+stage_epas as (
+    select c.resident_id, e.epa_code, e.target_entrustment
+    from current_stage as c
+    join epas as e on e.program_id = $program_id and e.stage = c.stage
+),
+
+observations as (
+    select
+        x.resident_id,
+        x.epa_code,
+        x.assessment_date,
+        x.entrustment,
+        x.assessor_id,
+        x.assessor_role,
+        coalesce(x.context, x.setting) as case_type,
+        coalesce(trim(x.strengths), '') <> '' or coalesce(trim(x.improvement), '') <> '' as has_narrative,
+        length(trim(coalesce(x.improvement, ''))) >= $actionable_min_chars as actionable,
+        row_number() over (
+            partition by x.resident_id, x.epa_code order by x.assessment_date desc, x.assessment_id desc
+        ) as recency
+    from assessments as x
+    join stage_epas as s on s.resident_id = x.resident_id and s.epa_code = x.epa_code
+    where x.form_type = 'epa_observation'
+        and not x.expired
+        and x.entrustment is not null
+        and x.assessment_date <= $as_of
+),
+
+per_epa as (
+    select
+        o.resident_id,
+        o.epa_code,
+        count(*) as observations,
+        count(distinct o.assessor_id) as assessors,
+        count(distinct o.assessor_role) as assessor_roles,
+        count(*) filter (where o.assessment_date > $as_of::date - to_weeks($recent_weeks)) as recent_observations,
+        count(distinct o.case_type) as contexts,
+        count(*) filter (where o.has_narrative) as narratives,
+        count(*) filter (where o.actionable) as actionable,
+        avg(o.entrustment) filter (where o.recency <= $recent_ratings) as current_level,
+        regr_slope(o.entrustment, date_diff('day', $as_of::date, o.assessment_date) / 30.44)
+            filter (where o.assessment_date > $as_of::date - to_months($trend_months)) as trend_per_month
+    from observations as o
+    group by o.resident_id, o.epa_code
+),
+
+per_assessor as (
+    select o.resident_id, o.epa_code, o.assessor_id, avg(o.entrustment) as assessor_mean
+    from observations as o
+    group by o.resident_id, o.epa_code, o.assessor_id
+),
+
+spread as (
+    select a.resident_id, a.epa_code, stddev_samp(a.assessor_mean) as assessor_spread
+    from per_assessor as a
+    group by a.resident_id, a.epa_code
+)
+
+select
+    s.resident_id,
+    s.epa_code,
+    s.target_entrustment,
+    coalesce(p.observations, 0) as observations,
+    coalesce(p.assessors, 0) as assessors,
+    coalesce(p.assessor_roles, 0) as assessor_roles,
+    coalesce(p.recent_observations, 0) as recent_observations,
+    coalesce(p.contexts, 0) as contexts,
+    coalesce(p.narratives, 0) as narratives,
+    coalesce(p.actionable, 0) as actionable,
+    round(p.current_level, 2) as current_level,
+    round(p.trend_per_month, 3) as trend_per_month,
+    round(d.assessor_spread, 2) as assessor_spread
+from stage_epas as s
+left join per_epa as p on p.resident_id = s.resident_id and p.epa_code = s.epa_code
+left join spread as d on d.resident_id = s.resident_id and d.epa_code = s.epa_code
+order by s.resident_id, try_cast(regexp_extract(s.epa_code, '(\d+)\s*$', 1) as integer), s.epa_code

@@ -1,0 +1,152 @@
+"""Recording decisions: validation, permission, recusal in the data layer, versioning, concurrency."""
+
+import datetime as dt
+import threading
+
+import pytest
+
+from cbme import db
+from cbme.access import NotAllowed
+from cbme.db import query
+from cbme.decisions import Decision, Recused, add_to_agenda, record_decision
+
+MEETING = dt.date(2026, 6, 30)
+GOOD = Decision("R1", MEETING, "Progressing as expected", ["monitor"], members_present=("M1", "L1"))
+
+
+def versions(con, resident="R1"):
+    return con.execute("select version, status, recorded_by, amendment_reason from committee_decisions "
+                       "where resident_id = $r and meeting_date = $m order by version",
+                       {"r": resident, "m": MEETING}).fetchall()
+
+
+def test_a_member_records_a_decision_with_its_audit_event(tiny_rw):
+    before = db.data_version(tiny_rw)
+    saved = record_decision(tiny_rw, "M1", GOOD, based_on_version=None)
+    assert (saved.version, saved.concurrent) == (1, False)
+    row = tiny_rw.execute("select status, actions, members_present, recorded_by from committee_decisions "
+                          "where decision_id = $id", {"id": saved.decision_id}).fetchone()
+    assert row == ("Progressing as expected", ["monitor"], ["M1", "L1"], "M1")
+    audit = tiny_rw.execute("select actor_id, action, resident_id from audit_log").fetchall()
+    assert audit == [("M1", "record decision", "R1")]
+    assert db.data_version(tiny_rw) == before + 1
+
+
+@pytest.mark.parametrize(("decision", "problem"), [
+    (Decision("R1", MEETING, "Not progressing as expected", ["monitor"]), "rationale is required"),
+    (Decision("R1", MEETING, "Failure to progress", ["formal remediation"], rationale="  "), "rationale is required"),
+    (Decision("R1", MEETING, "Promoted", ["monitor"]), "Choose a status"),
+    (Decision("R1", MEETING, "Progressing as expected", []), "at least one action"),
+    (Decision("R1", MEETING, "Progressing as expected", ["expel"]), "Unknown action"),
+    (Decision("R1", MEETING, "Progressing as expected", ["monitor"], follow_up_date=dt.date(2026, 1, 1)),
+     "follow-up date is before"),
+])
+def test_invalid_decisions_are_refused_in_words(tiny_rw, decision, problem):
+    with pytest.raises(ValueError, match=problem):
+        record_decision(tiny_rw, "M1", decision, based_on_version=None)
+    assert versions(tiny_rw) == []
+
+
+def test_other_action_is_free_text_and_rationale_optional_when_progressing(tiny_rw):
+    decision = Decision("R1", MEETING, "Progressing as expected", [], other_action="extra simulation block")
+    saved = record_decision(tiny_rw, "M1", decision, based_on_version=None)
+    actions = tiny_rw.execute("select actions from committee_decisions where decision_id = $id",
+                              {"id": saved.decision_id}).fetchone()[0]
+    assert actions == ["other: extra simulation block"]
+
+
+def test_the_coach_on_the_committee_is_recused_in_the_data_layer(tiny_rw):
+    # C1 sits on the committee and coaches R1 and R2.
+    with pytest.raises(Recused, match="recused"):
+        record_decision(tiny_rw, "C1", GOOD, based_on_version=None)
+    with pytest.raises(Recused):
+        record_decision(tiny_rw, "C1", GOOD, based_on_version=1, amendment_reason="change")
+    assert versions(tiny_rw) == []
+    # Before C1's pairing with R2 began, C1 was not R2's coach.
+    early = Decision("R2", dt.date(2025, 12, 15), "Progressing as expected", ["monitor"])
+    assert record_decision(tiny_rw, "C1", early, based_on_version=None).version == 1
+
+
+@pytest.mark.parametrize("actor", ["L1x", "A1", "X1", "AD1", "C2"])
+def test_people_outside_the_committee_cannot_record(tiny_rw, actor):
+    with pytest.raises(NotAllowed):
+        record_decision(tiny_rw, actor, GOOD, based_on_version=None)
+
+
+def test_the_chair_can_record(tiny_rw):
+    assert record_decision(tiny_rw, "L1", GOOD, based_on_version=None).version == 1
+
+
+def test_amendments_are_new_versions_with_a_reason(tiny_rw):
+    record_decision(tiny_rw, "M1", GOOD, based_on_version=None)
+    with pytest.raises(ValueError, match="why the decision is amended"):
+        record_decision(tiny_rw, "L1", GOOD, based_on_version=1)
+    amended = Decision("R1", MEETING, "Not progressing as expected", ["modify learning plan"],
+                       rationale="E2 below expected.")
+    saved = record_decision(tiny_rw, "L1", amended, based_on_version=1, amendment_reason="New ITER received.")
+    assert (saved.version, saved.concurrent) == (2, False)
+    assert versions(tiny_rw) == [(1, "Progressing as expected", "M1", None),
+                                 (2, "Not progressing as expected", "L1", "New ITER received.")]
+    # The history shows both versions; the profile shows the one in force.
+    history = query(tiny_rw, "resident_decisions", viewer="L1", resident_id="R1", as_of=MEETING)
+    assert list(history["version"][:2]) == [2, 1]
+    assert list(history["amendment_reason"][:2].fillna("")) == ["New ITER received.", ""]
+    assert list(history["in_force"][:2]) == [True, False]
+    profile = query(tiny_rw, "resident_profile", viewer="L1", resident_id="R1", as_of=MEETING).iloc[0]
+    assert profile["last_decision_status"] == "Not progressing as expected"
+
+
+def test_a_save_over_a_version_saved_meanwhile_keeps_both(tiny_rw):
+    record_decision(tiny_rw, "M1", GOOD, based_on_version=None)
+    # L1 opened the form before M1 saved, so L1's save is based on no decision.
+    other = Decision("R1", MEETING, "Not progressing as expected", ["monitor"], rationale="Flag in October.")
+    saved = record_decision(tiny_rw, "L1", other, based_on_version=None)
+    assert (saved.version, saved.concurrent) == (2, True)
+    assert versions(tiny_rw)[1][3] == "(Saved at the same time as version 1, recorded by M1; both are kept.)"
+
+
+def test_simultaneous_saves_lose_nothing(tiny_rw):
+    members = ["M1", "L1"] * 4
+    barrier = threading.Barrier(len(members))
+    results, errors = [], []
+
+    def save(actor, n):
+        barrier.wait()
+        try:
+            decision = Decision("R1", MEETING, "Not progressing as expected", ["monitor"], rationale=f"save {n}")
+            results.append(record_decision(tiny_rw, actor, decision, based_on_version=None))
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(actor, n)) for n, actor in enumerate(members)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r.version for r in results) == list(range(1, len(members) + 1))
+    rationales = {r[0] for r in tiny_rw.execute("select rationale from committee_decisions where meeting_date = $m",
+                                                 {"m": MEETING}).fetchall()}
+    assert rationales == {f"save {n}" for n in range(len(members))}
+    assert tiny_rw.execute("select count(*) from audit_log where action in ('record decision', 'amend decision')"
+                           ).fetchone()[0] == len(members)
+
+
+def test_a_decision_survives_a_restart(tiny_file):
+    con = db.connect(tiny_file)
+    record_decision(con, "M1", GOOD, based_on_version=None)
+    con.close()
+    reopened = db.connect(tiny_file)
+    assert versions(reopened) == [(1, "Progressing as expected", "M1", None)]
+    reopened.close()
+
+
+def test_adding_to_the_agenda(tiny_rw):
+    add_to_agenda(tiny_rw, "M1", "P1", MEETING, "R2")
+    add_to_agenda(tiny_rw, "M1", "P1", MEETING, "R2")  # twice is once
+    agenda = query(tiny_rw, "meeting_agenda", viewer="M1", program_id="P1", as_of=MEETING).set_index("resident_id")
+    assert bool(agenda.at["R2", "added_by_hand"]) and not bool(agenda.at["R1", "added_by_hand"])
+    with pytest.raises(NotAllowed):
+        add_to_agenda(tiny_rw, "C2", "P1", MEETING, "R1")
+    with pytest.raises(NotAllowed):
+        add_to_agenda(tiny_rw, "M1", "P1", MEETING, "R3")  # another program's resident

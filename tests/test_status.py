@@ -1,0 +1,133 @@
+"""The committee status rules, each at its thresholds (defaults as in the domain primer)."""
+
+import pytest
+
+from cbme.config import ProgramConfig
+from cbme.status import AMBER, GREEN, NO_EVIDENCE, RED, epa_verdict, expected_level, missing_evidence, resident_status
+
+CONFIG = ProgramConfig()
+# An EPA with exactly enough evidence, at its target, rising, assessors agreeing.
+READY = dict(epa_code="C 1", target_entrustment=4, observations=4, assessors=2, assessor_roles=2,
+             recent_observations=2, contexts=2, narratives=2, actionable=1, current_level=4.0,
+             trend_per_month=0.2, assessor_spread=0.5)
+
+
+def evidence(**changes):
+    return {**READY, **changes}
+
+
+def test_exactly_enough_evidence_is_decision_ready():
+    assert missing_evidence(READY, CONFIG) == []
+
+
+@pytest.mark.parametrize(("column", "words"), [
+    ("observations", "3 of 4 observations"),
+    ("assessors", "1 of 2 different assessors"),
+    ("assessor_roles", "1 of 2 assessor roles"),
+    ("recent_observations", "1 of 2 observations in the last 8 weeks"),
+    ("contexts", "1 of 2 settings or case types"),
+    ("narratives", "1 of 2 narrative comments"),
+    ("actionable", "0 of 1 actionable comments"),
+])
+def test_one_short_on_any_requirement_is_not_ready_and_says_what_is_missing(column, words):
+    row = evidence(**{column: READY[column] - 1})
+    assert missing_evidence(row, CONFIG) == [words]
+    verdict = epa_verdict(row, "COD", 40, CONFIG)
+    assert (verdict.decision_ready, verdict.light) == (False, NO_EVIDENCE)
+    assert verdict.reasons[0].text == f"C 1: not enough evidence yet ({words})."
+
+
+def test_requirements_come_from_configuration():
+    stricter = ProgramConfig(min_observations=6)
+    assert missing_evidence(READY, stricter) == ["4 of 6 observations"]
+
+
+@pytest.mark.parametrize(("months", "expected"), [(0, 2.0), (17, 3.0), (34, 4.0), (50, 4.0), (-1, 2.0)])
+def test_expected_level_rises_over_the_stage(months, expected):
+    assert expected_level(months, "COD", 4, CONFIG) == expected
+
+
+def test_expected_level_never_starts_above_the_target():
+    assert expected_level(0, "TTD", 1, CONFIG) == 1.0
+
+
+@pytest.mark.parametrize(("level", "light"), [
+    (3.5, GREEN),  # exactly at the expected level (3.5 at 25.5 months into COD)
+    (3.01, GREEN),  # 0.49 below
+    (3.0, AMBER),  # 0.5 below: amber threshold, inclusive
+    (2.51, AMBER),  # 0.99 below
+    (2.5, RED),  # 1.0 below: red threshold, inclusive
+])
+def test_gap_to_the_expected_level(level, light):
+    assert expected_level(25.5, "COD", 4, CONFIG) == 3.5
+    assert epa_verdict(evidence(current_level=level), "COD", 25.5, CONFIG).light == light
+
+
+@pytest.mark.parametrize(("trend", "level", "light"), [
+    (0.06, 3.5, GREEN),  # rising faster than the flat threshold
+    (0.05, 3.5, AMBER),  # at the threshold: flat
+    (-0.2, 3.5, AMBER),  # declining
+    (-0.2, 4.0, GREEN),  # flat at the target is fine
+    (None, 3.5, GREEN),  # too few recent ratings to fit a trend
+])
+def test_flat_or_declining_trend_below_target(trend, level, light):
+    row = evidence(trend_per_month=trend, current_level=level)
+    assert epa_verdict(row, "COD", 25.5, CONFIG).light == light
+
+
+@pytest.mark.parametrize(("spread", "light"), [(0.99, GREEN), (1.0, AMBER), (None, GREEN)])
+def test_spread_between_assessors(spread, light):
+    assert epa_verdict(evidence(assessor_spread=spread), "COD", 40, CONFIG).light == light
+
+
+def resident(rows, flags=0, months=40):
+    return resident_status(rows, "COD", months, flags, "2026-06-15", CONFIG)
+
+
+def test_green_resident_with_reason():
+    status = resident([evidence(), evidence(epa_code="C 2")])
+    assert status.light == GREEN
+    assert [r.text for r in status.reasons] == [
+        "2 EPA(s) decision-ready, all at or above the expected level, no flags."]
+
+
+def test_any_flag_makes_the_resident_red():
+    status = resident([evidence()], flags=1)
+    assert status.light == RED
+    assert status.reasons[0].text == "1 professionalism or patient-safety flag(s) since 2026-06-15."
+
+
+def test_one_amber_epa_makes_the_resident_amber_and_names_it():
+    status = resident([evidence(), evidence(epa_code="C 2", current_level=3.4)])
+    assert status.light == AMBER
+    assert status.reasons[0].epa_code == "C 2"
+    assert status.reasons[0].text == "C 2: level 3.4, 0.6 below the expected 4.0."
+
+
+def test_several_amber_epas_make_the_resident_red():
+    two = [evidence(epa_code=f"C {i}", current_level=3.4) for i in (1, 2)]
+    assert resident(two).light == AMBER
+    three = [evidence(epa_code=f"C {i}", current_level=3.4) for i in (1, 2, 3)]
+    status = resident(three)
+    assert status.light == RED and status.reasons[-1].text == "3 EPAs at risk (amber)."
+
+
+def test_one_red_epa_makes_the_resident_red():
+    assert resident([evidence(), evidence(epa_code="C 2", current_level=2.9)]).light == RED
+
+
+def test_no_decision_ready_epa_is_not_enough_evidence():
+    status = resident([evidence(observations=1), evidence(epa_code="C 2", narratives=0)])
+    assert status.light == NO_EVIDENCE
+    assert "data action" in status.reasons[-1].text
+    assert [v.decision_ready for v in status.epas] == [False, False]
+
+
+def test_a_resident_without_stage_evidence_is_not_enough_evidence():
+    assert resident([]).light == NO_EVIDENCE
+
+
+def test_unready_epas_are_listed_beside_a_verdict():
+    status = resident([evidence(), evidence(epa_code="C 2", observations=0)])
+    assert status.light == GREEN
+    assert status.reasons[-1].text == "Not yet decision-ready: C 2."
