@@ -5,11 +5,12 @@ import datetime as dt
 import streamlit as st
 
 from cbme import signin, ui
-from cbme.db import DatabaseLocked
+from cbme.db import DatabaseLocked, OutdatedDatabase
 
 # Each page with the roles that may open it; a page is listed only for those roles.
 COMMITTEE = {"program_lead", "committee_chair", "committee_member"}
 PAGES = [
+    ("pages/meeting.py", "Committee meeting", ":material/groups:", "meeting", COMMITTEE),
     ("pages/resident.py", "Resident progression", ":material/person:", "resident", COMMITTEE | {"coach"}),
     ("pages/access.py", "People and access", ":material/manage_accounts:", "access", {"admin"}),
     ("pages/audit.py", "Audit trail", ":material/policy:", "audit", {"admin"}),
@@ -21,8 +22,8 @@ st.set_page_config(page_title="Competence committee dashboard", page_icon=":mate
 
 try:
     ui.connection()
-except DatabaseLocked as error:
-    st.error(str(error))
+except (DatabaseLocked, OutdatedDatabase) as error:
+    st.error(f"{error} An administrator must resolve this before the dashboard can open.")
     st.stop()
 
 viewer = signin.sign_in()

@@ -76,6 +76,15 @@ def epa_progress(progress: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=80 + 24 * len(rows))
 
 
+def since_last_review(fig: go.Figure, since: dt.date | None, as_of: dt.date) -> go.Figure:
+    """Shade the period since the resident's last committee review, for presenting at a meeting."""
+    if since is not None:
+        fig.add_vrect(x0=pd.Timestamp(since), x1=pd.Timestamp(as_of), fillcolor=OKABE_ITO["sky blue"],
+                      opacity=0.18, line_width=0, layer="below", annotation_text="since last review",
+                      annotation_position="top left", annotation_font_size=11)
+    return fig
+
+
 def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, decisions: pd.DataFrame,
                           epa_codes: list[str], as_of: dt.date) -> go.Figure:
     """Entrustment ratings of the chosen EPAs over time: points per observation and the mean of the

@@ -18,8 +18,20 @@ QUERIES = ROOT / "queries"
 SCHEMA = Path(__file__).with_name("schema.sql")
 
 
+# Bump when schema.sql changes in a way an existing database file does not pick up by itself.
+SCHEMA_VERSION = "2"
+
+
 class DatabaseLocked(RuntimeError):
     """Another process holds the database file."""
+
+
+class OutdatedDatabase(RuntimeError):
+    """The file was made by an older version of the dashboard's data model."""
+
+    def __init__(self, path, demo_only: bool):
+        super().__init__(f"The database {Path(path).name} was made by an older version of the dashboard.")
+        self.demo_only = demo_only
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -34,8 +46,22 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
             ) from error
         raise
     if not read_only:
+        _check_schema_version(con, path)
         con.execute(SCHEMA.read_text())
     return con
+
+
+def _check_schema_version(con, path) -> None:
+    """A new file gets the current schema version; an existing one must already have it."""
+    tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+    if "dashboard_meta" not in tables:
+        con.execute(SCHEMA.read_text())
+        con.execute("insert into dashboard_meta values ('schema_version', $v)", {"v": SCHEMA_VERSION})
+        return
+    meta = dict(con.execute("select key, value from dashboard_meta").fetchall())
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        con.close()
+        raise OutdatedDatabase(path, demo_only=meta.get("demo_data") == "true")
 
 
 @cache

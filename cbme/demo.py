@@ -394,7 +394,7 @@ def _assessments(rng, code, residents, staff, assignments, end) -> pd.DataFrame:
     iter_form = form == "iter"
     strengths = np.where(iter_form, "Rotation summary: " + rng.choice(STRENGTHS, m), strengths)
 
-    flag_rate = np.where(residents["trajectory"].to_numpy()[who] == "struggling", 0.03, 0.002)
+    flag_rate = np.where(residents["trajectory"].to_numpy()[who] == "struggling", 0.03, 0.0004)
     flagged = (rng.random(m) < flag_rate) & ~expired & ~iter_form
     flag = np.where(flagged, rng.choice(np.array(["professionalism", "patient safety"]), m), None)
     flag_comment = np.array([rng.choice(FLAG_COMMENTS[f]) if f else None for f in flag], dtype=object)

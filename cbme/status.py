@@ -25,6 +25,7 @@ class Reason:
     light: str  # the light this reason pushes towards
     text: str
     epa_code: str | None = None
+    at_risk: bool = False  # the EPA's level is below expected: counts towards "several EPAs at risk"
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,7 @@ def epa_verdict(row: Mapping, stage: str, months_in_stage: float, config: Progra
         reasons.append(Reason(RED, f"{code}: level {level:.1f}, {gap:.1f} below the expected {expected:.1f}.", code))
     elif gap >= config.amber_gap:
         reasons.append(Reason(AMBER, f"{code}: level {level:.1f}, {gap:.1f} below the expected {expected:.1f}.",
-                              code))
-    trend = row["trend_per_month"]
-    if not _missing(trend) and trend <= config.flat_trend_per_month and level < row["target_entrustment"]:
-        direction = "declining" if trend < 0 else "flat"
-        reasons.append(Reason(AMBER, f"{code}: ratings {direction} over {config.trend_months} months "
-                                     f"({trend:+.2f} a month) while below the target.", code))
+                              code, at_risk=True))
     spread = row["assessor_spread"]
     if not _missing(spread) and spread >= config.spread_sd:
         reasons.append(Reason(AMBER, f"{code}: assessors disagree (their mean ratings differ by SD {spread:.1f}).",
@@ -113,14 +109,18 @@ def resident_status(evidence: list[Mapping], stage: str | None, months_in_stage:
     ready = [v for v in verdicts if v.decision_ready]
     red = [v for v in ready if v.light == RED]
     amber = [v for v in ready if v.light == AMBER]
+    at_risk = [v for v in amber if any(r.at_risk for r in v.reasons)]
     for verdict in red + amber:
         reasons.extend(verdict.reasons)
-    if len(amber) >= config.several_epas_at_risk:
-        reasons.append(Reason(RED, f"{len(amber)} EPAs at risk (amber)."))
+    trend = _stalled_growth(evidence, ready, config)
+    if trend:
+        reasons.append(trend)
+    if len(at_risk) >= config.several_epas_at_risk:
+        reasons.append(Reason(RED, f"{len(at_risk)} EPAs at risk (below the expected level)."))
     unready = [v for v in verdicts if not v.decision_ready]
-    if flags or red or len(amber) >= config.several_epas_at_risk:
+    if flags or red or len(at_risk) >= config.several_epas_at_risk:
         light = RED
-    elif amber:
+    elif amber or trend:
         light = AMBER
     elif not ready:
         light = NO_EVIDENCE
@@ -131,9 +131,23 @@ def resident_status(evidence: list[Mapping], stage: str | None, months_in_stage:
         reasons.append(Reason(GREEN, f"{len(ready)} EPA(s) decision-ready, all at or above the expected level, "
                                      "no flags."))
     if unready and light != NO_EVIDENCE:
-        codes = ", ".join(v.epa_code for v in unready)
-        reasons.append(Reason(NO_EVIDENCE, f"Not yet decision-ready: {codes}."))
+        reasons.append(Reason(NO_EVIDENCE, f"{len(unready)} EPA(s) of the stage not yet decision-ready."))
     return ResidentStatus(light, reasons, verdicts)
+
+
+def _stalled_growth(evidence: list[Mapping], ready: list[EpaVerdict], config: ProgramConfig) -> Reason | None:
+    """Amber when growth across the stage's EPAs is flat or declining while a decision-ready EPA is
+    below the level expected by now. The trend pools the stage's ratings, steadier than one EPA's."""
+    if not evidence:
+        return None
+    trend, ratings = evidence[0]["stage_trend_per_month"], int(evidence[0]["stage_trend_ratings"])
+    below = [v.epa_code for v in ready if v.current_level is not None and v.current_level < v.expected_level]
+    if _missing(trend) or ratings < config.min_trend_ratings or trend > config.flat_trend_per_month or not below:
+        return None
+    direction = "declining" if trend < 0 else "flat"
+    return Reason(AMBER, f"Growth is {direction} across the stage's EPAs ({trend:+.2f} a month over "
+                         f"{config.trend_months} months, {ratings} ratings) while {', '.join(below)} "
+                         f"{'is' if len(below) == 1 else 'are'} below the expected level.")
 
 
 def _missing(value) -> bool:

@@ -17,7 +17,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from cbme import access, db, demo
+from cbme import access, db, demo, meeting
+from cbme.config import ProgramConfig
 
 log = logging.getLogger("cbme")
 FACTS_CSS = """
@@ -45,6 +46,13 @@ def _open(database: str) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         with st.spinner("First run: building the demo program (a few seconds)..."):
             demo.build_database(path, demo.DemoSpec(), DATA / "demo")
+    try:
+        return db.connect(path)
+    except db.OutdatedDatabase as error:
+        if not error.demo_only:
+            raise
+    with st.spinner("The demo database was made by an older version: rebuilding it (a few seconds)..."):
+        demo.build_database(path, demo.DemoSpec(), DATA / "demo")
     return db.connect(path)
 
 
@@ -98,15 +106,28 @@ def view() -> View:
     return st.session_state["frame_view"]
 
 
+def meeting_agenda(view: View, config: ProgramConfig, only_due: bool):
+    """The meeting's agenda (as of the view's date) and every resident's status; see cbme.meeting."""
+    common = dict(viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of)
+    rows = fetch("meeting_agenda", **common)
+    evidence = fetch("meeting_epa_evidence", recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings,
+                     trend_months=config.trend_months, actionable_min_chars=config.actionable_min_chars, **common)
+    return meeting.build_agenda(rows, evidence, config, view.as_of, only_due)
+
+
 def linked_selectbox(label: str, options: dict[str, str], param: str, refused: str, **kwargs) -> str:
     """A selectbox over options (value -> label) whose choice is kept in the query parameter param,
     so a link reproduces it. The URL carries the value, never the label. A value in the URL that is
     not among the options is refused with the given message, and the first option is shown."""
     values = list(options)
+    key = kwargs.get("key")
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]  # a choice from another program or date
     requested = st.query_params.get(param)
     if requested is not None and requested not in options:
         st.warning(refused)
-    index = values.index(requested) if requested in options else 0
+    # The URL decides the first choice; afterwards the widget's own state (which buttons may set) does.
+    index = values.index(requested) if requested in options and key not in st.session_state else 0
     choice = st.selectbox(label, values, index=index, format_func=options.get, **kwargs)
     st.query_params[param] = choice
     return choice

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cbme import charts, ui
+from cbme import charts, panels, ui
 from cbme.config import program_config
 from cbme.labels import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, STAGES
 from cbme.rules import coaching_status
@@ -25,6 +25,17 @@ resident_id = ui.linked_selectbox(
     help="The residents your role lets you see. The page address links to the chosen resident.")
 params = dict(resident_id=resident_id, **scope)
 ui.audit_once("open resident", resident_id=resident_id)
+
+# Meeting view: presenting the agenda of the meeting on the as-of date, one resident after another.
+everyone, statuses = ui.meeting_agenda(view, config, only_due=False)
+in_meeting = (st.query_params.get("meeting") == f"{view.as_of:%Y-%m-%d}"
+              and bool(view.roles & {"program_lead", "committee_chair", "committee_member"}))
+if in_meeting:
+    agenda, _ = ui.meeting_agenda(view, config, only_due=st.query_params.get("agenda", "due") == "due")
+    panels.meeting_bar(agenda, resident_id, view.as_of)
+review = everyone[everyone["resident_id"] == resident_id]
+review = next(review.itertuples()) if not review.empty else None
+since = review.review_since.date() if in_meeting and review is not None else None
 profile = ui.fetch("resident_profile", **params).iloc[0]
 
 # Header
@@ -41,6 +52,13 @@ ui.facts_card([
     ("Last committee decision", profile["last_decision_status"] or "None yet",
      f"{profile['last_decision_date']:%Y-%m-%d}" if profile["last_decision_status"] else ""),
 ])
+
+if review is not None:
+    panels.status_panel(statuses[resident_id], view.as_of)
+    if in_meeting:
+        panels.since_metrics(review)
+        panels.decision_form(view, review, ui.fetch("program_committee", viewer=view.viewer_id,
+                                                    program_id=view.program_id))
 
 # EPA progress
 progress = ui.fetch("resident_epa_progress", **params)
@@ -86,8 +104,8 @@ def entrustment_section():
     if not chosen:
         st.info("Choose one or more EPAs to see their ratings.")
         return
-    st.plotly_chart(charts.entrustment_over_time(observations, stages, decisions, chosen, view.as_of),
-                    key="resident_entrustment")
+    figure = charts.entrustment_over_time(observations, stages, decisions, chosen, view.as_of)
+    st.plotly_chart(charts.since_last_review(figure, since, view.as_of), key="resident_entrustment")
     st.caption("Each point is one rated observation; the line is the mean of the EPA's last five. "
                f"The dotted line marks entrustment 4 ({ENTRUSTMENT[4]}). Shaded bands are stages; "
                "diamonds along the top are committee decisions (hover for the status).")
@@ -110,7 +128,8 @@ if not total.empty and total.iloc[0]["items"]:
     cols[3].metric("With actionable improvement", f"{total['actionable_share']:.0%}",
                    f"comment of {config.actionable_min_chars}+ characters", delta_color="off",
                    delta_arrow="off")
-    st.plotly_chart(charts.feedback_mix(monthly), key="resident_feedback_mix")
+    st.plotly_chart(charts.since_last_review(charts.feedback_mix(monthly), since, view.as_of),
+                    key="resident_feedback_mix")
     st.dataframe(
         summary.assign(opportunity=summary["opportunity"].map({**OPPORTUNITIES, "all assessments": "All assessments"})),
         hide_index=True,
@@ -199,9 +218,15 @@ if decisions.empty:
     st.info("No committee decision recorded up to this date.")
 for decision in decisions.itertuples():
     with st.container(border=True):
-        st.markdown(f"**{decision.meeting_date:%Y-%m-%d} · {decision.status}**")  # one of five statuses
+        version = f" · version {decision.version}" + (" (in force)" if decision.in_force else " (amended later)") \
+            if decision.version > 1 or not decision.in_force else ""
+        st.markdown(f"**{decision.meeting_date:%Y-%m-%d} · {decision.status}**{version}")  # one of five statuses
         follow_up = f" · follow-up {decision.follow_up_date:%Y-%m-%d}" if pd.notna(decision.follow_up_date) else ""
         st.text(f"Actions: {decision.actions or 'none'}{follow_up} · recorded by {decision.recorded_by} "
-                f"on {decision.recorded_at:%Y-%m-%d %H:%M}")
+                f"on {decision.recorded_at:%Y-%m-%d %H:%M} UTC")
+        if decision.members_present:
+            st.text(f"Members present: {decision.members_present}")
+        if isinstance(decision.amendment_reason, str):
+            st.text(f"Amended because: {decision.amendment_reason}")
         if isinstance(decision.rationale, str) and decision.rationale.strip():
             st.text(decision.rationale)

@@ -2,9 +2,11 @@
 -- the as-of date: the evidence the status rules weigh. Counts are of completed, rated EPA
 -- observations up to the as-of date: how many, from how many assessors and assessor roles, how many
 -- in the last $recent_weeks weeks, in how many settings or case types, with narrative, with an
--- actionable improvement comment; the current level (mean of the last $recent_ratings ratings), the
--- trend (least-squares slope, entrustment points a month, over the last $trend_months months) and the
--- spread between assessors (standard deviation of the assessors' mean ratings).
+-- actionable improvement comment; the current level (mean of the last $recent_ratings ratings) and the
+-- spread between assessors (standard deviation of the mean ratings of assessors who rated the EPA at
+-- least twice, when there are at least three such assessors). The stage_trend columns repeat, on each
+-- of a resident's rows, the growth across all the stage's EPAs: the least-squares slope (entrustment
+-- points a month) of the ratings of the last $trend_months months, and how many ratings it rests on.
 -- Parameters: $viewer, $program_id, $as_of, $recent_weeks, $recent_ratings, $trend_months,
 -- $actionable_min_chars.
 with current_stage as (
@@ -55,23 +57,33 @@ per_epa as (
         count(distinct o.case_type) as contexts,
         count(*) filter (where o.has_narrative) as narratives,
         count(*) filter (where o.actionable) as actionable,
-        avg(o.entrustment) filter (where o.recency <= $recent_ratings) as current_level,
-        regr_slope(o.entrustment, date_diff('day', $as_of::date, o.assessment_date) / 30.44)
-            filter (where o.assessment_date > $as_of::date - to_months($trend_months)) as trend_per_month
+        avg(o.entrustment) filter (where o.recency <= $recent_ratings) as current_level
     from observations as o
     group by o.resident_id, o.epa_code
+),
+
+stage_trend as (
+    select
+        o.resident_id,
+        regr_slope(o.entrustment, date_diff('day', $as_of::date, o.assessment_date) / 30.44) as stage_trend_per_month,
+        count(*) as stage_trend_ratings
+    from observations as o
+    where o.assessment_date > $as_of::date - to_months($trend_months)
+    group by o.resident_id
 ),
 
 per_assessor as (
     select o.resident_id, o.epa_code, o.assessor_id, avg(o.entrustment) as assessor_mean
     from observations as o
     group by o.resident_id, o.epa_code, o.assessor_id
+    having count(*) >= 2
 ),
 
 spread as (
     select a.resident_id, a.epa_code, stddev_samp(a.assessor_mean) as assessor_spread
     from per_assessor as a
     group by a.resident_id, a.epa_code
+    having count(*) >= 3
 )
 
 select
@@ -86,9 +98,11 @@ select
     coalesce(p.narratives, 0) as narratives,
     coalesce(p.actionable, 0) as actionable,
     round(p.current_level, 2) as current_level,
-    round(p.trend_per_month, 3) as trend_per_month,
-    round(d.assessor_spread, 2) as assessor_spread
+    round(d.assessor_spread, 2) as assessor_spread,
+    round(t.stage_trend_per_month, 3) as stage_trend_per_month,
+    coalesce(t.stage_trend_ratings, 0) as stage_trend_ratings
 from stage_epas as s
 left join per_epa as p on p.resident_id = s.resident_id and p.epa_code = s.epa_code
 left join spread as d on d.resident_id = s.resident_id and d.epa_code = s.epa_code
+left join stage_trend as t on t.resident_id = s.resident_id
 order by s.resident_id, try_cast(regexp_extract(s.epa_code, '(\d+)\s*$', 1) as integer), s.epa_code

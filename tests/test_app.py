@@ -36,7 +36,7 @@ def facts(demo_database):
 def app(demo_database, monkeypatch):
     monkeypatch.setenv("CBME_DATABASE", str(demo_database))
 
-    def start(user: str = "Program lead", **query_params) -> AppTest:
+    def start(user: str = "Program lead", page: str = "pages/resident.py", **query_params) -> AppTest:
         at = AppTest.from_file("../dashboard.py", default_timeout=60)
         at.query_params.update({"as_of": DEMO_END.isoformat(), **query_params})
         at.run()
@@ -44,6 +44,8 @@ def app(demo_database, monkeypatch):
         index = next(i for i, label in enumerate(users.options) if label.startswith(user))
         if index != users.index:
             users.select_index(index).run()
+        if page:
+            at.switch_page(page).run()
         return at
 
     return start
@@ -89,7 +91,7 @@ def test_coach_sees_only_coachees_in_the_picker(app, facts):
 
 
 def test_coach_cannot_reach_another_resident_by_deep_link(app, facts):
-    at = app("Coach", resident=facts["other"])
+    at = app("Coach", page=None, resident=facts["other"])  # a coach's first page is the resident page
     assert any("not available to you" in w.value for w in at.warning)
     assert at.selectbox(key="resident").value in facts["coachees"]
     assert facts["names"][facts["other"]] not in page_text(at)

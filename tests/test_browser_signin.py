@@ -66,6 +66,9 @@ def test_sign_in_and_sign_out_with_openid_connect(database, browser, tmp_path):
             page.wait_for_url(f"{url}/**")
             wait_for_script(page)
             expect(page.get_by_text(f"Signed in as {lead_name}")).to_be_visible()
+            expect(page.get_by_role("heading", name="Committee meeting")).to_be_visible()
+            page.get_by_role("link", name="Resident progression").click()
+            wait_for_script(page)
             expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)
             assert page.get_by_text("Demo mode").count() == 0
 

@@ -57,3 +57,15 @@ def test_a_failed_load_leaves_nothing_behind(tmp_path):
     for table in ("programs", "people", "residents", "assessments"):
         assert con.execute(f"select count(*) from {table}").fetchone()[0] == 0
     assert db.data_version(con) == 0
+
+
+def test_an_older_database_is_recognised(tmp_path):
+    path = tmp_path / "old.duckdb"
+    db.connect(path).close()
+    con = db.connect(path)  # the current version opens again
+    con.execute("update dashboard_meta set value = '1' where key = 'schema_version'")
+    con.execute("insert into dashboard_meta values ('demo_data', 'true')")
+    con.close()
+    with pytest.raises(db.OutdatedDatabase) as raised:
+        db.connect(path)
+    assert raised.value.demo_only

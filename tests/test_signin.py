@@ -16,13 +16,15 @@ INJECTIONS = ["'; drop table assessments; --", "' or '1'='1", "%' union select *
 def app(tiny_file, monkeypatch):
     monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
 
-    def start(email=None, auth=True, **query_params) -> AppTest:
+    def start(email=None, auth=True, page=None, **query_params) -> AppTest:
         at = AppTest.from_file("../dashboard.py", default_timeout=60)
         if auth:
             at.secrets["auth"] = AUTH
         at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
         at.query_params.update({"as_of": "2026-06-30", **query_params})
         at.run()
+        if page:
+            at.switch_page(page).run()
         assert not at.exception
         return at
 
@@ -58,7 +60,7 @@ def test_demo_users_are_off_once_real_data_is_loaded(app):
     ("ortiz@example.org", ["Blake Rivers"]),  # past coach of one
 ])
 def test_each_role_sees_its_residents(app, email, residents):
-    at = app(email)
+    at = app(email, page="pages/resident.py")
     assert offered(at) == residents
     assert at.subheader[0].value == "EPAs achieved against the assessment plan"
     assert "Sign out" in [b.label for b in at.button]
@@ -93,7 +95,7 @@ def test_an_account_without_roles_is_told(app):
 
 
 def test_deep_links_outside_scope_are_refused(app):
-    at = app("ortiz@example.org", resident="R1", program="P2")
+    at = app("ortiz@example.org", resident="R1", program="P2")  # a coach starts on the resident page
     warnings = " ".join(w.value for w in at.warning)
     assert "program you hold no role in" in warnings and "not available to you" in warnings
     assert offered(at) == ["Blake Rivers"] and "Avery Stone" not in texts(at)
@@ -110,7 +112,7 @@ def test_roles_removed_mid_session_take_effect_on_the_next_run(app):
 
 
 def test_opening_a_resident_and_signing_in_are_audited_once(app):
-    at = app("hale@example.org", resident="R2")
+    at = app("hale@example.org", page="pages/resident.py", resident="R2")
     at.run()
     at.selectbox(key="resident").set_value("R1").run()
     con = db.connect(app.database)
@@ -119,7 +121,7 @@ def test_opening_a_resident_and_signing_in_are_audited_once(app):
 
 
 def test_injection_strings_in_every_text_input(app):
-    at = app("hale@example.org")
+    at = app("hale@example.org", page="pages/resident.py")
     for attack in INJECTIONS:
         at.text_input(key="resident_search").input(attack).run()
         assert not at.exception

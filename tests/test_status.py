@@ -9,7 +9,7 @@ CONFIG = ProgramConfig()
 # An EPA with exactly enough evidence, at its target, rising, assessors agreeing.
 READY = dict(epa_code="C 1", target_entrustment=4, observations=4, assessors=2, assessor_roles=2,
              recent_observations=2, contexts=2, narratives=2, actionable=1, current_level=4.0,
-             trend_per_month=0.2, assessor_spread=0.5)
+             assessor_spread=0.5, stage_trend_per_month=0.2, stage_trend_ratings=20)
 
 
 def evidence(**changes):
@@ -63,16 +63,23 @@ def test_gap_to_the_expected_level(level, light):
     assert epa_verdict(evidence(current_level=level), "COD", 25.5, CONFIG).light == light
 
 
-@pytest.mark.parametrize(("trend", "level", "light"), [
-    (0.06, 3.5, GREEN),  # rising faster than the flat threshold
-    (0.05, 3.5, AMBER),  # at the threshold: flat
-    (-0.2, 3.5, AMBER),  # declining
-    (-0.2, 4.0, GREEN),  # flat at the target is fine
-    (None, 3.5, GREEN),  # too few recent ratings to fit a trend
+@pytest.mark.parametrize(("trend", "ratings", "level", "light"), [
+    (0.01, 20, 3.4, GREEN),  # growing
+    (0.0, 20, 3.4, AMBER),  # flat, at the threshold
+    (-0.2, 20, 3.4, AMBER),  # declining
+    (-0.2, 11, 3.4, GREEN),  # too few ratings to judge growth
+    (-0.2, 12, 3.4, AMBER),  # just enough
+    (-0.2, 20, 3.5, GREEN),  # flat but at the expected level is fine
+    (None, 0, 3.5, GREEN),  # no recent ratings
 ])
-def test_flat_or_declining_trend_below_target(trend, level, light):
-    row = evidence(trend_per_month=trend, current_level=level)
-    assert epa_verdict(row, "COD", 25.5, CONFIG).light == light
+def test_stalled_growth_across_the_stage(trend, ratings, level, light):
+    # 25.5 months into COD the expected level is 3.5: 3.4 is below it, but not enough for amber by itself.
+    row = evidence(stage_trend_per_month=trend, stage_trend_ratings=ratings, current_level=level)
+    status = resident_status([row], "COD", 25.5, 0, "2026-06-15", CONFIG)
+    assert status.light == light
+    if light == AMBER:
+        assert status.reasons[0].text.startswith("Growth is ")
+        assert "while C 1 is below the expected level" in status.reasons[0].text
 
 
 @pytest.mark.parametrize(("spread", "light"), [(0.99, GREEN), (1.0, AMBER), (None, GREEN)])
@@ -104,12 +111,17 @@ def test_one_amber_epa_makes_the_resident_amber_and_names_it():
     assert status.reasons[0].text == "C 2: level 3.4, 0.6 below the expected 4.0."
 
 
-def test_several_amber_epas_make_the_resident_red():
+def test_several_epas_below_expected_make_the_resident_red():
     two = [evidence(epa_code=f"C {i}", current_level=3.4) for i in (1, 2)]
     assert resident(two).light == AMBER
     three = [evidence(epa_code=f"C {i}", current_level=3.4) for i in (1, 2, 3)]
     status = resident(three)
-    assert status.light == RED and status.reasons[-1].text == "3 EPAs at risk (amber)."
+    assert status.light == RED and status.reasons[-1].text == "3 EPAs at risk (below the expected level)."
+
+
+def test_assessor_disagreement_alone_never_makes_a_resident_red():
+    three = [evidence(epa_code=f"C {i}", assessor_spread=1.5) for i in (1, 2, 3)]
+    assert resident(three).light == AMBER
 
 
 def test_one_red_epa_makes_the_resident_red():
@@ -130,4 +142,4 @@ def test_a_resident_without_stage_evidence_is_not_enough_evidence():
 def test_unready_epas_are_listed_beside_a_verdict():
     status = resident([evidence(), evidence(epa_code="C 2", observations=0)])
     assert status.light == GREEN
-    assert status.reasons[-1].text == "Not yet decision-ready: C 2."
+    assert status.reasons[-1].text == "1 EPA(s) of the stage not yet decision-ready."

@@ -1,0 +1,68 @@
+"""A committee meeting's agenda: residents with their status, what changed since their last review,
+and whether they are due. Pure: query results in, one ordered DataFrame out, the same for every member
+who opens the same meeting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from cbme.config import ProgramConfig
+from cbme.status import AMBER, CONCERN, LIGHT_LABELS, RED, ResidentStatus, resident_status
+
+
+def statuses(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramConfig) -> dict[str, ResidentStatus]:
+    """Each resident's status from meeting_agenda.sql and meeting_epa_evidence.sql rows."""
+    by_resident = {rid: rows.to_dict("records") for rid, rows in evidence.groupby("resident_id")}
+    return {
+        row.resident_id: resident_status(
+            by_resident.get(row.resident_id, []), row.stage, float(row.months_in_stage or 0), int(row.new_flags),
+            f"{row.review_since:%Y-%m-%d}", config)
+        for row in agenda_rows.itertuples()
+    }
+
+
+def due_reasons(row, light: str, as_of: dt.date, config: ProgramConfig) -> list[str]:
+    """Why a resident is due for review at this meeting; empty when not due."""
+    reasons = []
+    last = row.previous_decision_date
+    if pd.isna(last):
+        reasons.append("no decision yet")
+    elif last.date() <= (pd.Timestamp(as_of) - pd.DateOffset(months=config.review_due_months)).date():
+        reasons.append(f"last decision over {config.review_due_months} months ago")
+    if row.new_flags:
+        reasons.append("flag")
+    if light in (RED, AMBER):
+        reasons.append(f"{light} status")
+    if row.added_by_hand:
+        reasons.append("added by hand")
+    return reasons
+
+
+def since_text(row) -> str:
+    """What changed since the resident's previous decision, in a line."""
+    achieved = ", ".join(row.epas_newly_achieved_list) if row.epas_newly_achieved else ""
+    return (f"{row.new_observations} observations · {row.epas_newly_achieved} EPA(s) newly achieved"
+            f"{f' ({achieved})' if achieved else ''} · {row.new_flags} flag(s) · {row.new_narratives} narratives · "
+            f"coaching {row.coaching_held} held, {row.coaching_missed} missed")
+
+
+def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramConfig, as_of: dt.date,
+                 only_due: bool) -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
+    """The agenda ordered by concern (red, amber, not enough evidence, green; then flags, then the
+    number of reasons, then name), with the status and due reasons of each resident."""
+    found = statuses(agenda_rows, evidence, config)
+    agenda = agenda_rows.copy()
+    agenda["light"] = [found[r].light for r in agenda["resident_id"]]
+    agenda["status"] = agenda["light"].map(LIGHT_LABELS)
+    agenda["reasons"] = [found[r].summary for r in agenda["resident_id"]]
+    agenda["reason_count"] = [len(found[r].reasons) for r in agenda["resident_id"]]
+    agenda["due"] = [", ".join(due_reasons(row, row.light, as_of, config)) for row in agenda.itertuples()]
+    agenda["since_last_review"] = [since_text(row) for row in agenda.itertuples()]
+    agenda["concern"] = agenda["light"].map(CONCERN)
+    if only_due:
+        agenda = agenda[agenda["due"] != ""]
+    agenda = agenda.sort_values(["concern", "new_flags", "reason_count", "name"],
+                                ascending=[True, False, False, True], kind="stable")
+    return agenda.reset_index(drop=True), found

@@ -1,0 +1,79 @@
+"""Committee meeting: the agenda ordered by concern, presenting residents one by one, the packet."""
+
+import streamlit as st
+
+from cbme import decisions, ui
+from cbme.config import program_config
+from cbme.status import LIGHT_LABELS
+
+view = ui.view()
+config = program_config(view.program_id)
+st.title("Committee meeting")
+st.caption(f"Meeting date {view.as_of:%Y-%m-%d} (the as-of date in the sidebar): everything is shown as the "
+           "data stood that day. Everyone who opens this page's address sees the same agenda.")
+
+agenda_mode = ui.linked_selectbox(
+    "Agenda", {"due": "Residents due for review", "all": "All residents"}, param="agenda", key="meeting_agenda",
+    refused="The link names an unknown agenda; showing the residents due for review.",
+    help=f"Due: no decision in the last {config.review_due_months} months, a flag since the last review, a red "
+         "or amber status, or added by hand.")
+agenda, _ = ui.meeting_agenda(view, config, only_due=agenda_mode == "due")
+
+counts = agenda["light"].value_counts()
+cols = st.columns(5)
+cols[0].metric("On the agenda", len(agenda))
+for col, light in zip(cols[1:], LIGHT_LABELS):
+    col.metric(LIGHT_LABELS[light], int(counts.get(light, 0)))
+
+if agenda.empty:
+    st.info("No resident is due for review at this meeting. Choose “All residents” to see everyone.")
+else:
+    table = agenda.assign(
+        stage=agenda["stage"].fillna("-") + " · PGY" + agenda["pgy"].astype(str),
+        coach_on_committee=agenda["coach_on_committee"].map({True: "yes", False: "no"}).fillna("-"),
+        decision_this_meeting=agenda["decision_this_meeting"].fillna("—"))
+    picked = st.dataframe(
+        table, hide_index=True, on_select="rerun", selection_mode="single-row", key="meeting_table",
+        column_order=["status", "name", "stage", "reasons", "since_last_review", "due", "coach_name",
+                      "coach_on_committee", "decision_this_meeting"],
+        column_config={
+            "status": st.column_config.TextColumn("Status", width="small"), "name": "Resident",
+            "stage": "Stage", "reasons": st.column_config.TextColumn("Why", width="large"),
+            "since_last_review": st.column_config.TextColumn("Since last review", width="medium"),
+            "due": "Due because", "coach_name": "Coach", "coach_on_committee": "Coach on committee",
+            "decision_this_meeting": "Decision at this meeting"})
+    rows = picked.selection.rows if picked else []
+    index = rows[0] if rows else 0
+    chosen = agenda.iloc[index]
+    if st.button(f"Present {chosen['name']}", type="primary", icon=":material/slideshow:", key="meeting_present"):
+        st.switch_page("pages/resident.py", query_params={
+            "resident": chosen["resident_id"], "meeting": f"{view.as_of:%Y-%m-%d}", "agenda": agenda_mode,
+            "program": view.program_id, "as_of": f"{view.as_of:%Y-%m-%d}"})
+    st.caption("Select a row, then present: the resident page opens in meeting view, with previous and next.")
+
+with st.expander("Add a resident to this meeting's agenda"):
+    everyone, _ = ui.meeting_agenda(view, config, only_due=False)
+    others = everyone[~everyone["resident_id"].isin(agenda["resident_id"])]
+    if others.empty:
+        st.caption("Every resident is already on the agenda.")
+    else:
+        names = dict(zip(others["resident_id"], others["name"]))
+        extra = st.selectbox("Resident", list(names), format_func=names.get, key="meeting_add_resident")
+        if st.button("Add to agenda", key="meeting_add"):
+            try:
+                decisions.add_to_agenda(ui.connection(), view.viewer_id, view.program_id, view.as_of, extra)
+                st.rerun()
+            except decisions.NotAllowed as error:
+                st.error(str(error))
+
+
+def exported_agenda() -> None:
+    ui.audit_once("export agenda", meeting=f"{view.as_of:%Y-%m-%d}", rows=len(agenda))
+
+
+st.download_button(
+    "Agenda with statuses and decisions (CSV)", key="meeting_csv", icon=":material/download:",
+    data=agenda[["name", "resident_id", "stage", "pgy", "status", "reasons", "since_last_review", "due",
+                 "coach_name", "coach_on_committee", "previous_decision_status", "decision_this_meeting"]]
+    .to_csv(index=False),
+    file_name=f"agenda-{view.program_id}-{view.as_of:%Y-%m-%d}.csv", mime="text/csv", on_click=exported_agenda)
