@@ -17,7 +17,9 @@ from cbme.config import ProgramConfig
 
 GREEN, AMBER, RED, NO_EVIDENCE = "green", "amber", "red", "not enough evidence"
 CONCERN = {RED: 0, AMBER: 1, NO_EVIDENCE: 2, GREEN: 3}  # agenda order: most concern first
-LIGHT_LABELS = {RED: "🔴 Red", AMBER: "🟠 Amber", NO_EVIDENCE: "⚪ Not enough evidence", GREEN: "🟢 Green"}
+LIGHT_LABELS = {RED: "Red", AMBER: "Amber", NO_EVIDENCE: "Not enough evidence", GREEN: "Green"}
+# Light backgrounds in Okabe-Ito hues for the status cell; the label always says the status in words.
+LIGHT_BACKGROUNDS = {RED: "#F5C6B4", AMBER: "#FBE0A1", NO_EVIDENCE: "#E4E4E4", GREEN: "#BDE5D8"}
 
 
 @dataclass(frozen=True)

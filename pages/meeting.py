@@ -4,7 +4,7 @@ import streamlit as st
 
 from cbme import decisions, ui
 from cbme.config import program_config
-from cbme.status import LIGHT_LABELS
+from cbme.status import LIGHT_BACKGROUNDS, LIGHT_LABELS
 
 view = ui.view()
 config = program_config(view.program_id)
@@ -32,8 +32,9 @@ else:
         stage=agenda["stage"].fillna("-") + " · PGY" + agenda["pgy"].astype(str),
         coach_on_committee=agenda["coach_on_committee"].map({True: "yes", False: "no"}).fillna("-"),
         decision_this_meeting=agenda["decision_this_meeting"].fillna("—"))
+    colour = {LIGHT_LABELS[light]: f"background-color: {LIGHT_BACKGROUNDS[light]}" for light in LIGHT_LABELS}
     picked = st.dataframe(
-        table, hide_index=True, on_select="rerun", selection_mode="single-row", key="meeting_table",
+        table.style.map(lambda label: colour.get(label, ""), subset=["status"]), hide_index=True, on_select="rerun", selection_mode="single-row", key="meeting_table",
         column_order=["status", "name", "stage", "reasons", "since_last_review", "due", "coach_name",
                       "coach_on_committee", "decision_this_meeting"],
         column_config={
@@ -46,9 +47,10 @@ else:
     index = rows[0] if rows else 0
     chosen = agenda.iloc[index]
     if st.button(f"Present {chosen['name']}", type="primary", icon=":material/slideshow:", key="meeting_present"):
+        # The as-of date travels in the address by itself (the sidebar's date widget keeps it there).
         st.switch_page("pages/resident.py", query_params={
             "resident": chosen["resident_id"], "meeting": f"{view.as_of:%Y-%m-%d}", "agenda": agenda_mode,
-            "program": view.program_id, "as_of": f"{view.as_of:%Y-%m-%d}"})
+            "program": view.program_id})
     st.caption("Select a row, then present: the resident page opens in meeting view, with previous and next.")
 
 with st.expander("Add a resident to this meeting's agenda"):

@@ -20,6 +20,8 @@ def rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
         for value in record:
             if isinstance(value, pd.Timestamp):
                 value = value.date()
+            elif hasattr(value, "tolist"):
+                value = value.tolist()
             elif value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
                 value = None
             values.append(value)
@@ -208,3 +210,38 @@ def test_resident_coaching_sessions_status_as_of(tiny):
     ]
     earlier = query(tiny, "resident_coaching_sessions", **{**R1, "as_of": D(2026, 2, 1)})
     assert list(earlier["status"]) == ["held", "no-show", "cancelled by coach", "upcoming", "upcoming"]
+
+
+EVIDENCE = dict(recent_weeks=8, recent_ratings=5, trend_months=6, actionable_min_chars=20)
+
+
+def test_meeting_epa_evidence(tiny):
+    result = query(tiny, "meeting_epa_evidence", viewer="L1", program_id="P1", as_of=D(2025, 3, 31), **EVIDENCE)
+    columns = ["resident_id", "epa_code", "observations", "assessors", "assessor_roles", "recent_observations",
+               "contexts", "narratives", "actionable", "current_level", "assessor_spread", "stage_trend_per_month",
+               "stage_trend_ratings"]
+    # R1 is in FOD (E2, E3); R2 has not started. E2: a04 (4, ICU) and a06 (2, ED), 106 days apart;
+    # E3: a07 (4) on 2025-03-01, within 8 weeks. The trend pools E2 and E3 over six months.
+    assert rows(result, columns) == [
+        ("R1", "E2", 2, 2, 2, 0, 2, 1, 0, 3.0, None, -0.103, 3),
+        ("R1", "E3", 1, 1, 1, 1, 1, 1, 0, 4.0, None, -0.103, 3),
+    ]
+    assert query(tiny, "meeting_epa_evidence", viewer="C2", program_id="P1", as_of=D(2025, 3, 31),
+                 **EVIDENCE).empty
+
+
+def test_meeting_agenda_since_last_review(tiny):
+    columns = ["resident_id", "stage", "coach_name", "coach_on_committee", "previous_decision_date",
+               "review_since", "new_observations", "epas_newly_achieved", "epas_newly_achieved_list", "new_flags",
+               "new_narratives", "coaching_held", "coaching_missed"]
+    # Before the first decision: everything since the start of training counts.
+    before = query(tiny, "meeting_agenda", viewer="M1", program_id="P1", as_of=D(2025, 6, 14))
+    assert rows(before, columns) == [
+        ("R1", "FOD", "Dr. Riley Chen", True, None, D(2024, 6, 30), 6, 1, ["E1"], 1, 7, 0, 0)]
+    # At a meeting after the 2025-12-15 decision: only what came after it.
+    after = query(tiny, "meeting_agenda", viewer="M1", program_id="P1", as_of=AS_OF)
+    assert rows(after, columns) == [
+        ("R1", "FOD", "Dr. Riley Chen", True, D(2025, 12, 15), D(2025, 12, 15), 0, 0, [], 0, 0, 1, 2),
+        ("R2", "TTD", "Dr. Riley Chen", True, None, D(2025, 6, 30), 1, 0, [], 0, 1, 2, 0)]
+    # C2 coaches only R2, and only in the past: they see R2's line, whose coach is now C1.
+    assert list(query(tiny, "meeting_agenda", viewer="C2", program_id="P1", as_of=AS_OF)["resident_id"]) == ["R2"]
