@@ -34,7 +34,8 @@ else:
         decision_this_meeting=agenda["decision_this_meeting"].fillna("—"))
     colour = {LIGHT_LABELS[light]: f"background-color: {LIGHT_BACKGROUNDS[light]}" for light in LIGHT_LABELS}
     picked = st.dataframe(
-        table.style.map(lambda label: colour.get(label, ""), subset=["status"]), hide_index=True, on_select="rerun", selection_mode="single-row", key="meeting_table",
+        table.style.map(lambda label: colour.get(label, ""), subset=["status"]),
+        hide_index=True, on_select="rerun", selection_mode="single-row", key="meeting_table",
         column_order=["status", "name", "stage", "reasons", "since_last_review", "due", "coach_name",
                       "coach_on_committee", "decision_this_meeting"],
         column_config={

@@ -17,8 +17,9 @@ MEETING = dt.date(2026, 6, 30)
 
 def agenda(con, as_of=MEETING, only_due=True, viewer="M1"):
     common = dict(viewer=viewer, program_id="P1", as_of=as_of)
-    return build_agenda(query(con, "meeting_agenda", **common), query(con, "meeting_epa_evidence", **common, **EVIDENCE),
-                        ProgramConfig(), as_of, only_due)
+    rows = query(con, "meeting_agenda", **common)
+    evidence = query(con, "meeting_epa_evidence", **common, **EVIDENCE)
+    return build_agenda(rows, evidence, ProgramConfig(), as_of, only_due)
 
 
 def test_agenda_due_reasons_and_order(tiny):
@@ -27,8 +28,8 @@ def test_agenda_due_reasons_and_order(tiny):
     assert list(table["due"]) == ["last decision over 6 months ago", "no decision yet"]
     assert list(table["light"]) == ["not enough evidence", "not enough evidence"]
     assert statuses["R1"].epas[0].epa_code == "E2"
-    assert table.loc[0, "since_last_review"] == ("0 observations · 0 EPA(s) newly achieved · 0 flag(s) · 0 narratives · "
-                                                 "coaching 1 held, 2 missed")
+    assert table.loc[0, "since_last_review"] == (
+        "0 observations · 0 EPA(s) newly achieved · 0 flag(s) · 0 narratives · coaching 1 held, 2 missed")
 
 
 def test_a_recent_decision_takes_a_resident_off_the_due_agenda(tiny):
