@@ -9,12 +9,12 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: run test lint chromium
+.PHONY: run test system-packages
 
-run: $(VENV)/installed
+run: $(VENV)/installed system-packages
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
-test: $(VENV)/installed chromium
+test: $(VENV)/installed system-packages
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
@@ -24,8 +24,10 @@ $(VENV)/installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-# Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian's Chromium draws the packet's charts (Kaleido) and runs the browser tests (Playwright's own
+# browser download is not used); DejaVu fonts print the packet; poppler renders PDFs in the tests.
+system-packages:
+	@command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && \
+		[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || { \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; }

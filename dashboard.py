@@ -45,7 +45,8 @@ with st.sidebar:
                                "sees it on its meeting day.")
 
 roles = frozenset(programs.loc[programs["program_id"] == program_id, "roles"].iloc[0])
-ui.set_view(ui.View(viewer.person_id, viewer.name, roles, program_id, as_of))
+program_name = programs.loc[programs["program_id"] == program_id, "name"].iloc[0]
+ui.set_view(ui.View(viewer.person_id, viewer.name, roles, program_id, program_name, as_of))
 pages = [st.Page(path, title=title, icon=icon, url_path=url_path)
          for path, title, icon, url_path, allowed in PAGES if roles & allowed]
 page = st.navigation(pages)

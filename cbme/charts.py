@@ -14,6 +14,7 @@ from cbme.labels import (
     OKABE_ITO,
     OPPORTUNITIES,
     OPPORTUNITY_COLOURS,
+    OPPORTUNITY_PATTERNS,
     SERIES_COLOURS,
     SESSION_STATUSES,
     SESSION_STYLES,
@@ -43,7 +44,7 @@ def _scatter(n_points: int):
     return go.Scattergl if n_points > WEBGL_FROM else go.Scatter
 
 
-def epa_progress(progress: pd.DataFrame) -> go.Figure:
+def epa_progress(progress: pd.DataFrame, row_height: int = 24) -> go.Figure:
     """Bullet bars: share of each EPA's assessment plan achieved, grouped by stage, counts as text.
 
     progress has the columns of resident_epa_progress.sql.
@@ -73,7 +74,7 @@ def epa_progress(progress: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(range=[0, 135], title="Share of the assessment plan achieved (%)",
                      tickvals=[0, 25, 50, 75, 100])
     fig.update_yaxes(tickfont=dict(size=12))
-    return _layout(fig, height=80 + 24 * len(rows))
+    return _layout(fig, height=80 + row_height * len(rows))
 
 
 def since_last_review(fig: go.Figure, since: dt.date | None, as_of: dt.date) -> go.Figure:
@@ -152,7 +153,9 @@ def feedback_mix(monthly: pd.DataFrame) -> go.Figure:
         if rows.empty:
             continue
         fig.add_trace(go.Bar(x=rows["month"], y=rows["items"], name=label,
-                             marker_color=OPPORTUNITY_COLOURS[opportunity],
+                             marker=dict(color=OPPORTUNITY_COLOURS[opportunity],
+                                         pattern=dict(shape=OPPORTUNITY_PATTERNS[opportunity], fgcolor="white",
+                                                      size=6)),
                              hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
     months = monthly.drop_duplicates("month")
     for column, label, dash in (("month_directly_observed", "Directly observed (%)", "solid"),

@@ -43,6 +43,8 @@ OKABE_ITO = {
 SERIES_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "sky blue", "purple",
                                          "black", "yellow")]
 OPPORTUNITY_COLOURS = dict(zip(OPPORTUNITIES, SERIES_COLOURS))
+# Bar fill patterns per opportunity, so the feedback mix reads in greyscale print as well.
+OPPORTUNITY_PATTERNS = dict(zip(OPPORTUNITIES, ["", "/", ".", "x", "-", "\\"]))
 DECISION_COLOURS = {
     "Progressing as expected": OKABE_ITO["blue"],
     "Progress is accelerated": OKABE_ITO["green"],

@@ -75,11 +75,18 @@ class View:
     viewer_name: str
     roles: frozenset[str]
     program_id: str
+    program_name: str
     as_of: dt.date
 
 
 def set_view(view: View) -> None:
     st.session_state["frame_view"] = view
+
+
+def audit(action: str, **fields) -> None:
+    """Record that the viewer did something (an export, a packet) in the audit trail."""
+    viewer = view()
+    access.audit(connection(), viewer.viewer_id, action, program_id=viewer.program_id, **fields)
 
 
 def audit_once(action: str, **fields) -> None:

@@ -7,7 +7,9 @@ import streamlit as st
 from cbme import access, ui
 
 MAX_ROWS = 5000
-ACTIONS = ["sign in", "open resident", "grant role", "revoke role", "set sign-in identity", "export audit trail"]
+ACTIONS = ["sign in", "open resident", "record decision", "amend decision", "add to agenda", "build packet",
+           "export packet", "export agenda", "export audit trail", "grant role", "revoke role",
+           "set sign-in identity"]
 
 view = ui.view()
 st.title("Audit trail")

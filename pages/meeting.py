@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cbme import decisions, ui
+from cbme import decisions, packet, ui
 from cbme.config import program_config
 from cbme.status import LIGHT_BACKGROUNDS, LIGHT_LABELS
 
@@ -17,7 +17,7 @@ agenda_mode = ui.linked_selectbox(
     refused="The link names an unknown agenda; showing the residents due for review.",
     help=f"Due: no decision in the last {config.review_due_months} months, a flag since the last review, a red "
          "or amber status, or added by hand.")
-agenda, _ = ui.meeting_agenda(view, config, only_due=agenda_mode == "due")
+agenda, statuses = ui.meeting_agenda(view, config, only_due=agenda_mode == "due")
 
 counts = agenda["light"].value_counts()
 cols = st.columns(5)
@@ -71,7 +71,7 @@ with st.expander("Add a resident to this meeting's agenda"):
 
 
 def exported_agenda() -> None:
-    ui.audit_once("export agenda", meeting=f"{view.as_of:%Y-%m-%d}", rows=len(agenda))
+    ui.audit("export agenda", meeting=f"{view.as_of:%Y-%m-%d}", rows=len(agenda))
 
 
 st.download_button(
@@ -80,3 +80,29 @@ st.download_button(
                  "coach_name", "coach_on_committee", "previous_decision_status", "decision_this_meeting"]]
     .to_csv(index=False),
     file_name=f"agenda-{view.program_id}-{view.as_of:%Y-%m-%d}.csv", mime="text/csv", on_click=exported_agenda)
+
+st.subheader("Meeting packet")
+st.caption("For the chair to send before the meeting and archive after it: one page per resident on this agenda "
+           "(status and reasons, since the last review, EPA progress, entrustment and feedback charts, recent "
+           "narratives, coaching) and the decisions taken, as PDF and HTML. It reads well printed in greyscale.")
+packet_key = (view.program_id, f"{view.as_of:%Y-%m-%d}", agenda_mode, tuple(agenda["resident_id"]),
+              tuple(agenda["decision_this_meeting"].fillna("")))
+if st.button(f"Build the packet ({len(agenda)} residents)", key="meeting_packet", icon=":material/picture_as_pdf:",
+             disabled=agenda.empty):
+    bar = st.progress(0.0, text="Starting")
+    pdf, html = packet.build(ui.fetch, view.viewer_id, view.program_name, view.as_of, config, agenda, statuses,
+                             lambda share, text: bar.progress(share, text=f"Drawing {text}"))
+    bar.empty()
+    st.session_state["meeting_packet_built"] = (packet_key, pdf, html)
+    ui.audit("build packet", meeting=packet_key[1], residents=len(agenda))
+built = st.session_state.get("meeting_packet_built")
+if built and built[0] == packet_key:
+    _, pdf, html = built
+    name = f"packet-{view.program_id}-{view.as_of:%Y-%m-%d}"
+    cols = st.columns(2)
+    cols[0].download_button("Download the packet (PDF)", pdf, file_name=f"{name}.pdf", mime="application/pdf",
+                            icon=":material/download:", key="meeting_packet_pdf",
+                            on_click=lambda: ui.audit("export packet", meeting=packet_key[1], format="pdf"))
+    cols[1].download_button("Download the packet (HTML)", html, file_name=f"{name}.html", mime="text/html",
+                            icon=":material/download:", key="meeting_packet_html",
+                            on_click=lambda: ui.audit("export packet", meeting=packet_key[1], format="html"))
