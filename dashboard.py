@@ -38,6 +38,7 @@ with st.sidebar:
         st.stop()
     program_id = ui.linked_selectbox(
         "Program", dict(zip(programs["program_id"], programs["name"])), param="program", key="frame_program",
+        persist_state="session",
         refused="The link names a program you hold no role in; showing one of yours.")
     as_of = st.date_input("As of", value=dt.date.today(), key="as_of", bind="query-params",
                           format="YYYY-MM-DD",

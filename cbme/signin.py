@@ -97,6 +97,6 @@ def _demo_viewer() -> Viewer:
                    "that person's roles.", icon=":material/science:")
         choice = st.selectbox("Viewing as (demo user)", users.index,
                               format_func=lambda i: f"{users.at[i, 'kind']}: {users.at[i, 'name']}",
-                              key="frame_demo_user")
+                              key="frame_demo_user", persist_state="session")
     user = users.loc[choice]
     return Viewer(user["person_id"], user["name"], "demo", "demo")
