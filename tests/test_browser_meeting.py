@@ -31,6 +31,8 @@ def test_meeting_journey(demo_database, tmp_path):
         expect(page.get_by_text("resident 1 of")).to_be_visible()
         expect(page.get_by_text("Committee status on")).to_contain_text("Red")
         expect(page.locator(".facts .value").first).to_have_text(name)
+        # The sidebar's demo user survived the switch to the resident page: the form is there.
+        expect(page.get_by_role("button", name="Save decision")).to_be_visible()
 
         # Step forward and back again.
         page.get_by_role("button", name="Next", exact=True).click()
