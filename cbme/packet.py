@@ -55,15 +55,17 @@ class ResidentSheet:
     charts: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # key -> (caption, PNG)
 
 
-def gather(fetch: Fetch, viewer_id: str, as_of: dt.date, config: ProgramConfig, agenda: pd.DataFrame,
-           statuses: dict[str, ResidentStatus]) -> Iterator[ResidentSheet]:
+def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config: ProgramConfig,
+           agenda: pd.DataFrame, statuses: dict[str, ResidentStatus]) -> Iterator[ResidentSheet]:
     """One sheet per agenda row, in agenda order, charts not yet drawn."""
+    pairs = fetch("coaching_pairs", viewer=viewer_id, program_id=program_id, as_of=as_of,
+                  cadence_days=config.coaching_cadence_days, coach_id="")
     for row in agenda.itertuples():
         params = dict(viewer=viewer_id, resident_id=row.resident_id, as_of=as_of)
         profile = fetch("resident_profile", **params).iloc[0]
         sessions = fetch("resident_coaching_sessions", **params)
-        coach_since = profile["coach_since"].date() if profile["coach_name"] else None
-        coaching = coaching_status(sessions, as_of, config.coaching_cadence_days, coach_since)
+        pair = pairs[pairs["resident_id"] == row.resident_id]
+        coaching = coaching_status(pair.iloc[0] if not pair.empty else None, as_of, config.coaching_cadence_days)
         held = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()
                         & (sessions["scheduled_date"].dt.date <= as_of)]
         plan = held.iloc[-1] if not held.empty else None
@@ -147,14 +149,14 @@ def draw(key: str, figure) -> bytes:
         return pio.to_image(figure, format="png", width=width, height=height, scale=CHART_SCALE)
 
 
-def build(fetch: Fetch, viewer_id: str, program_name: str, as_of: dt.date, config: ProgramConfig,
+def build(fetch: Fetch, viewer_id: str, program_id: str, program_name: str, as_of: dt.date, config: ProgramConfig,
           agenda: pd.DataFrame, statuses: dict[str, ResidentStatus],
           progress: Callable[[float, str], None] = lambda share, text: None) -> tuple[bytes, str]:
     """The packet as (PDF bytes, HTML text)."""
     sheets = []
     kaleido.start_sync_server(silence_warnings=True)
     try:
-        for i, (sheet, row) in enumerate(zip(gather(fetch, viewer_id, as_of, config, agenda, statuses),
+        for i, (sheet, row) in enumerate(zip(gather(fetch, viewer_id, program_id, as_of, config, agenda, statuses),
                                              agenda.itertuples())):
             progress(i / max(len(agenda), 1), f"{sheet.name} ({i + 1} of {len(agenda)})")
             since = None if pd.isna(row.review_since) else row.review_since.date()

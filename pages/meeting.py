@@ -90,8 +90,8 @@ packet_key = (view.program_id, f"{view.as_of:%Y-%m-%d}", agenda_mode, tuple(agen
 if st.button(f"Build the packet ({len(agenda)} residents)", key="meeting_packet", icon=":material/picture_as_pdf:",
              disabled=agenda.empty):
     bar = st.progress(0.0, text="Starting")
-    pdf, html = packet.build(ui.fetch, view.viewer_id, view.program_name, view.as_of, config, agenda, statuses,
-                             lambda share, text: bar.progress(share, text=f"Drawing {text}"))
+    pdf, html = packet.build(ui.fetch, view.viewer_id, view.program_id, view.program_name, view.as_of, config,
+                             agenda, statuses, lambda share, text: bar.progress(share, text=f"Drawing {text}"))
     bar.empty()
     st.session_state["meeting_packet_built"] = (packet_key, pdf, html)
     ui.audit("build packet", meeting=packet_key[1], residents=len(agenda))

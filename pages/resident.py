@@ -192,8 +192,10 @@ narratives_section()
 # Coaching
 st.subheader("Coaching")
 sessions = ui.fetch("resident_coaching_sessions", **params)
-coach_since = profile["coach_since"].date() if profile["coach_name"] else None
-status = coaching_status(sessions, view.as_of, config.coaching_cadence_days, coach_since)
+pairs = ui.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
+                 cadence_days=config.coaching_cadence_days, coach_id="")
+pair = next((p for _, p in pairs[pairs["resident_id"] == resident_id].iterrows()), None)
+status = coaching_status(pair, view.as_of, config.coaching_cadence_days)
 message = " ".join(status.reasons)
 {"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[status.verdict](
     f"**Coaching {status.verdict}.** {message}")

@@ -22,7 +22,7 @@ def built(tiny_rw):
                                             "E2 below expected."), based_on_version=None)
     table, statuses = agenda(tiny_rw)
     steps = []
-    pdf, html = packet.build(lambda name, **p: query(tiny_rw, name, **p), "M1", "Tiny Program", MEETING,
+    pdf, html = packet.build(lambda name, **p: query(tiny_rw, name, **p), "M1", "P1", "Tiny Program", MEETING,
                              ProgramConfig(), table, statuses, lambda share, text: steps.append((share, text)))
     return pdf, html, steps
 

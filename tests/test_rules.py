@@ -1,69 +1,74 @@
-"""The coaching rule at its thresholds."""
+"""Coaching: the overdue arithmetic in SQL at the cadence boundary, and the verdict and its words."""
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 
+from cbme.db import query
 from cbme.rules import DUE_SOON_DAYS, coaching_status
 
 D = dt.date
 
 
-def sessions(*rows):
-    frame = pd.DataFrame(rows, columns=["scheduled_date", "status"])
-    frame["scheduled_date"] = pd.to_datetime(frame["scheduled_date"])
-    return frame
+def pair(tiny, as_of, cadence=60, viewer="L1"):
+    rows = query(tiny, "coaching_pairs", viewer=viewer, program_id="P1", as_of=as_of, cadence_days=cadence,
+                 coach_id="").set_index("resident_id")
+    return rows.loc["R1"]
 
 
-HISTORY = sessions((D(2026, 1, 1), "held"), (D(2026, 2, 1), "no-show"), (D(2026, 2, 10), "cancelled by coach"),
-                   (D(2026, 4, 20), "upcoming"))
-
-
-@pytest.mark.parametrize(("as_of", "verdict", "days_overdue"), [
-    (D(2026, 2, 14), "on track", 0),  # due 2026-03-02, 16 days ahead
-    (D(2026, 2, 16), "due soon", 0),  # exactly DUE_SOON_DAYS ahead
-    (D(2026, 3, 2), "due soon", 0),  # due today: not yet overdue
-    (D(2026, 3, 3), "overdue", 1),  # the day after it was due
-    (D(2026, 4, 1), "overdue", 30),
+@pytest.mark.parametrize(("as_of", "days_overdue", "verdict"), [
+    (D(2026, 3, 25), 0, "on track"),  # R1's last held session 2026-02-10; due 2026-04-11, 17 days ahead
+    (D(2026, 3, 28), 0, "due soon"),  # exactly 14 days ahead
+    (D(2026, 4, 11), 0, "due soon"),  # due today: not yet overdue
+    (D(2026, 4, 12), 1, "overdue"),  # the day after it was due
+    (D(2026, 6, 30), 80, "overdue"),
 ])
-def test_cadence_boundaries(as_of, verdict, days_overdue):
+def test_cadence_boundary(tiny, as_of, days_overdue, verdict):
     assert DUE_SOON_DAYS == 14
-    status = coaching_status(HISTORY, as_of, 60, pairing_start=D(2025, 7, 1))
-    assert (status.verdict, status.days_overdue, status.next_due) == (verdict, days_overdue, D(2026, 3, 2))
-    assert status.last_held == D(2026, 1, 1)
+    row = pair(tiny, as_of)
+    assert (row["last_held"].date(), row["next_due"].date(), row["days_overdue"]) == (
+        D(2026, 2, 10), D(2026, 4, 11), days_overdue)
+    assert coaching_status(row, as_of, 60).verdict == verdict
 
 
-def test_missed_sessions_and_plan_in_reasons():
-    status = coaching_status(HISTORY, D(2026, 3, 3), 60, pairing_start=D(2025, 7, 1))
-    assert status.missed_since_last_held == 2
-    assert status.next_planned == D(2026, 4, 20)
-    assert status.days_since_last_held == 61
-    assert status.reasons == [
-        "Last session held 61 days ago, on 2026-01-01.",
-        "With a 60-day cadence the next session was due on 2026-03-02: 1 days overdue.",
-        "2 session(s) missed since: 1 no-show, 1 cancelled by coach.",
-        "Next session planned for 2026-04-20.",
+def test_cadence_comes_from_configuration(tiny):
+    row = pair(tiny, D(2026, 6, 30), cadence=150)
+    assert (row["next_due"].date(), row["days_overdue"]) == (D(2026, 7, 10), 0)
+
+
+def test_missed_since_last_held_and_the_words(tiny):
+    row = pair(tiny, D(2026, 2, 1))  # after a no-show (01-05) and a cancellation (01-20); last held 2025-11-01
+    assert (row["missed_since_last_held"], row["next_planned"].date()) == (2, D(2026, 2, 10))
+    assert coaching_status(row, D(2026, 2, 1), 60).reasons == [
+        "Last session held 92 days ago, on 2025-11-01.",
+        "With a 60-day cadence the next session was due on 2025-12-31: 32 days overdue.",
+        "2 session(s) missed since (cancelled or no-show).",
+        "Next session planned for 2026-02-10.",
     ]
 
 
-def test_sessions_after_the_as_of_date_are_ignored():
-    status = coaching_status(HISTORY, D(2026, 1, 15), 60, pairing_start=D(2025, 7, 1))
-    assert (status.verdict, status.missed_since_last_held, status.next_planned) == ("on track", 0, D(2026, 2, 1))
+def test_no_session_held_counts_from_the_pairing_start(tiny):
+    # R2's pairing with C1 began 2026-01-01; before the first session (2026-03-01) none was held.
+    rows = query(tiny, "coaching_pairs", viewer="L1", program_id="P1", as_of=D(2026, 2, 15), cadence_days=30,
+                 coach_id="").set_index("resident_id")
+    row = rows.loc["R2"]
+    assert row["last_held"] is None or str(row["last_held"]) in ("NaT", "None")
+    assert (row["next_due"].date(), row["days_overdue"]) == (D(2026, 1, 31), 15)
+    words = coaching_status(row, D(2026, 2, 15), 30).reasons
+    assert words[0] == "No session held since the pairing began on 2026-01-01."
 
 
-def test_no_session_held_counts_from_pairing_start():
-    status = coaching_status(sessions((D(2026, 1, 1), "no-show")), D(2026, 3, 10), 45,
-                             pairing_start=D(2026, 1, 1))
-    assert (status.verdict, status.next_due, status.days_overdue, status.last_held) == (
-        "overdue", D(2026, 2, 15), 23, None)
-    assert status.reasons[0] == "No session held since the pairing began on 2026-01-01."
-
-
-def test_cadence_comes_from_the_caller():
-    assert coaching_status(HISTORY, D(2026, 3, 3), 90, D(2025, 7, 1)).verdict == "on track"
+def test_pair_counts_and_scope(tiny):
+    row = pair(tiny, D(2026, 6, 30))
+    assert (row["held"], row["cancelled_by_resident"], row["cancelled_by_coach"], row["no_show"],
+            row["missed_share"]) == (2, 0, 1, 1, 0.5)
+    # A coach sees only their own pairs; C2's pairing with R2 ended, so C2 has none now.
+    assert query(tiny, "coaching_pairs", viewer="C2", program_id="P1", as_of=D(2026, 6, 30), cadence_days=60,
+                 coach_id="C2").empty
+    only_c1 = query(tiny, "coaching_pairs", viewer="C1", program_id="P1", as_of=D(2026, 6, 30), cadence_days=60,
+                    coach_id="C1")
+    assert sorted(only_c1["resident_id"]) == ["R1", "R2"]
 
 
 def test_no_coach():
-    status = coaching_status(sessions(), D(2026, 3, 3), 60, pairing_start=None)
-    assert (status.verdict, status.reasons) == ("no coach", ["The resident has no coach."])
+    assert coaching_status(None, D(2026, 3, 3), 60).reasons == ["The resident has no coach."]
