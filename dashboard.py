@@ -12,6 +12,8 @@ COMMITTEE = {"program_lead", "committee_chair", "committee_member"}
 PAGES = [
     ("pages/meeting.py", "Committee meeting", ":material/groups:", "meeting", COMMITTEE),
     ("pages/resident.py", "Resident progression", ":material/person:", "resident", COMMITTEE | {"coach"}),
+    ("pages/coaching.py", "My coachees", ":material/diversity_3:", "coaching", {"coach"}),
+    ("pages/oversight.py", "Program oversight", ":material/monitoring:", "oversight", {"program_lead"}),
     ("pages/access.py", "People and access", ":material/manage_accounts:", "access", {"admin"}),
     ("pages/audit.py", "Audit trail", ":material/policy:", "audit", {"admin"}),
 ]

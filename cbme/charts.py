@@ -195,3 +195,80 @@ def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date 
                      title=None)
     fig.update_layout(showlegend=False)
     return _layout(fig, height=260)
+
+
+def program_sessions(sessions: pd.DataFrame, as_of: dt.date) -> go.Figure:
+    """Every coaching session of the program over a year, one row per coach, marker by status.
+    sessions has the columns of program_coaching_sessions.sql."""
+    fig = go.Figure()
+    for status in SESSION_STATUSES:
+        rows = sessions[sessions["status"] == status]
+        colour, symbol = SESSION_STYLES[status]
+        fig.add_trace(go.Scatter(
+            x=rows["scheduled_date"], y=_text(rows["coach_name"]), mode="markers", name=status.capitalize(),
+            marker=dict(color=colour, symbol=symbol, size=9, line=dict(color=colour, width=1.5)),
+            customdata=_text(rows["resident_name"]),
+            hovertemplate="%{y} with %{customdata}<br>%{x|%Y-%m-%d}<extra>" + status + "</extra>"))
+    fig.add_vline(x=pd.Timestamp(as_of), line=dict(color="#333", width=1))
+    coaches = sessions["coach_name"].nunique()
+    fig.update_yaxes(categoryorder="category descending", title=None)
+    return _layout(fig, height=120 + 26 * coaches)
+
+
+def coach_workload(workload: pd.DataFrame, ceiling: int) -> go.Figure:
+    """Coachees per coach against the ceiling; bars over it stand out in colour and in their label.
+    workload has the columns of coach_workload.sql."""
+    rows = workload.iloc[::-1]
+    over = rows["over_ceiling"]
+    fig = go.Figure(go.Bar(
+        y=_text(rows["coach_name"]), x=rows["coachees"], orientation="h",
+        marker=dict(color=[OKABE_ITO["vermillion"] if o else OKABE_ITO["blue"] for o in over]),
+        text=[f"{n} coachees{' (over the ceiling)' if o else ''}" for n, o in zip(rows["coachees"], over)],
+        textposition="outside", cliponaxis=False, hoverinfo="skip"))
+    fig.add_vline(x=ceiling, line=dict(color="black", dash="dash"),
+                  annotation_text=f"ceiling {ceiling}", annotation_position="top")
+    fig.update_xaxes(title="Current coachees", range=[0, max(ceiling, int(rows["coachees"].max() or 0)) + 3])
+    return _layout(fig, height=100 + 26 * len(rows), showlegend=False)
+
+
+def calibration(assessors: pd.DataFrame, threshold: float) -> go.Figure:
+    """Each assessor's leniency (z-score of their mean rating) with the calibration thresholds; those
+    beyond are drawn larger, in colour and as diamonds. assessors has the columns of
+    assessor_calibration.sql."""
+    rows = assessors.sort_values("z_score")
+    beyond = rows["z_score"].abs() >= threshold
+    fig = go.Figure(go.Scatter(
+        x=rows["z_score"], y=_text(rows["assessor_name"]), mode="markers",
+        marker=dict(size=[12 if b else 7 for b in beyond], symbol=["diamond" if b else "circle" for b in beyond],
+                    color=[OKABE_ITO["vermillion"] if b else "#777" for b in beyond]),
+        customdata=list(zip(rows["mean_rating"], rows["ratings"], rows["words_per_comment"].fillna(0))),
+        hovertemplate="%{y}: z %{x:.2f}<br>mean %{customdata[0]:.2f} over %{customdata[1]} ratings"
+                      "<br>%{customdata[2]:.0f} words a comment<extra></extra>"))
+    for side, label in ((-threshold, "more stringent"), (threshold, "more lenient")):
+        fig.add_vline(x=side, line=dict(color="black", dash="dash"), annotation_text=label,
+                      annotation_position="top")
+    fig.update_xaxes(title="Leniency (z-score of the assessor's mean rating against the program)", zeroline=True)
+    fig.update_yaxes(title=None, tickfont=dict(size=10))
+    return _layout(fig, height=120 + 16 * len(rows), showlegend=False)
+
+
+def competency_board(board: pd.DataFrame, measure: str) -> go.Figure:
+    """Residents by EPA: each cell the current level (1-5) or the growth (entrustment points a month),
+    written in the cell as well as coloured. board has the columns of competency_board.sql, in the
+    order the rows should appear (top to bottom)."""
+    residents = list(dict.fromkeys(board["name"] + " · " + board["stage"].fillna("-")))
+    epas = list(dict.fromkeys(board["epa_code"]))
+    grid = board.pivot_table(index=board["name"] + " · " + board["stage"].fillna("-"), columns="epa_code",
+                             values=measure, aggfunc="first", dropna=False).reindex(index=residents, columns=epas)
+    if measure == "level":
+        scale, zmin, zmax, fmt = "Cividis", 1, 5, ".1f"
+    else:
+        scale, zmin, zmax, fmt = "PuOr", -0.5, 0.5, "+.2f"
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=_text(pd.Series(epas)), y=_text(pd.Series(residents)), colorscale=scale, zmin=zmin,
+        zmax=zmax, texttemplate="%{z:" + fmt + "}", textfont=dict(size=9), xgap=1, ygap=1,
+        colorbar=dict(title="Level" if measure == "level" else "Growth / month"),
+        hovertemplate="%{y}<br>%{x}: %{z:" + fmt + "}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=10))
+    fig.update_xaxes(side="top", tickfont=dict(size=10))
+    return _layout(fig, height=120 + 18 * len(residents))

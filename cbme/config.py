@@ -18,6 +18,9 @@ class ProgramConfig:
     coaching_cadence_days: int = 60
     actionable_min_chars: int = 20
     review_due_months: int = 6
+    coach_max_coachees: int = 5
+    calibration_min_ratings: int = 20
+    calibration_z: float = 1.5
     min_observations: int = 4
     min_assessors: int = 2
     min_assessor_roles: int = 2

@@ -262,7 +262,8 @@ def _staff(rng, code: str, n_residents: int) -> dict:
     # Coaching model by position: supervises and assesses / sits on committee / no assessor role.
     model = np.array(["supervises", "committee", "no assessor role"])[np.arange(len(coaches)) % 3]
     extra_committee = [i for i in faculty if i not in coaches][:5]
-    committee = list(coaches[model == "committee"]) + extra_committee
+    # One supervising coach also sits on the committee: the dual role the oversight page must surface.
+    committee = list(coaches[model == "committee"]) + extra_committee + list(coaches[model == "supervises"][:1])
     # The program lead and the program administrator do not assess.
     lead, admin = f"{code}-P{n_assessors + 1:04d}", f"{code}-P{n_assessors + 2:04d}"
     names = _names(rng, n_assessors + 1, prefix="Dr. ") + ["Sam Fournier"]
@@ -295,7 +296,11 @@ def _coach_assignments(rng, residents, staff, end) -> pd.DataFrame:
     start = residents["training_start_date"].to_numpy().astype("datetime64[D]")
     rows = []
     changed = rng.random(n) < 0.125
+    # The newest off-cycle resident has no coach yet: the oversight page must show them.
+    uncoached = int(residents["training_start_date"].to_numpy().argmax()) if n >= 10 else -1
     for i in range(n):
+        if i == uncoached:
+            continue
         rid, coach = residents["resident_id"].iat[i], staff["ids"][current[i]]
         if changed[i] and (end - start[i]) > 400 * DAY:
             previous = staff["ids"][coaches[(list(coaches).index(current[i]) + 1) % len(coaches)]]
@@ -355,12 +360,12 @@ def _assessments(rng, code, residents, staff, assignments, end) -> pd.DataFrame:
     supervising = np.isin(coach_of, staff["coaches"][staff["model"] == "supervises"])
     by_coach = supervising[who] & (rng.random(m) < 0.08)
     assessor[by_coach] = coach_of[who[by_coach]]
-    committee_coach = np.isin(coach_of, staff["coaches"][staff["model"] == "committee"])
-    conflict = committee_coach[who] & (assessor == coach_of[who])
-    assessor[conflict] = pool[0]
     faculty = pool[staff["role"][pool] == "faculty"]
     iter_rows = np.flatnonzero(form == "iter")
     assessor[iter_rows] = faculty[rng.integers(0, len(faculty), len(iter_rows))]
+    committee_coach = np.isin(coach_of, staff["coaches"][staff["model"] == "committee"])
+    conflict = committee_coach[who] & (assessor == coach_of[who])
+    assessor[conflict] = pool[0] if pool[0] not in staff["coaches"] else faculty[0]
 
     months_in = ((date - stage_starts[who, epa_stage[epa]]) / DAY) / 30.44
     months_in = np.minimum(months_in, residents["plateau_month"].to_numpy()[who] -
@@ -417,9 +422,10 @@ def _assessments(rng, code, residents, staff, assignments, end) -> pd.DataFrame:
 
 
 def _current_coach_index(residents, staff, assignments) -> np.ndarray:
+    """Each resident's current coach as an index into staff ids; -1 for a resident without a coach."""
     current = assignments[assignments["end_date"].isna()].set_index("resident_id")["coach_id"]
     position = {pid: i for i, pid in enumerate(staff["ids"])}
-    return np.array([position[current[rid]] for rid in residents["resident_id"]])
+    return np.array([position[current[rid]] if rid in current.index else -1 for rid in residents["resident_id"]])
 
 
 def _coaching_sessions(rng, code, residents, staff, assignments, end) -> pd.DataFrame:

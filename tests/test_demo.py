@@ -8,7 +8,6 @@ import pytest
 
 from cbme import db, demo
 from cbme.db import query
-from cbme.rules import coaching_status
 from tests.conftest import DEMO_END
 
 
@@ -91,18 +90,13 @@ def test_decisions_every_six_months(con):
 def test_coaches_models_workload_and_overdue(con):
     loads = [r[0] for r in con.execute("select count(*) from coach_assignments where end_date is null "
                                        "group by coach_id").fetchall()]
-    assert len(loads) == 12 and min(loads) >= 3 and max(loads) <= 6
+    assert len(loads) == 12 and min(loads) >= 3 and max(loads) <= 6 and sum(loads) == 47
     lead = scalar(con, "select person_id from roles where role = 'program_lead'")
-    models, overdue_coaches = set(), set()
-    for (resident_id,) in con.execute("select resident_id from residents").fetchall():
-        profile = query(con, "resident_profile", viewer=lead, resident_id=resident_id, as_of=DEMO_END).iloc[0]
-        models.add(profile["coaching_model"])
-        sessions = query(con, "resident_coaching_sessions", viewer=lead, resident_id=resident_id, as_of=DEMO_END)
-        status = coaching_status(sessions, DEMO_END, 60, profile["coach_since"].date())
-        if status.days_overdue > 30:
-            overdue_coaches.add(profile["coach_id"])
+    models = set(query(con, "coaching_dual_roles", viewer=lead, program_id="EM", as_of=DEMO_END)["coaching_model"])
     assert models == {"supervises", "committee", "no assessor role"}
-    assert len(overdue_coaches) >= 2
+    pairs = query(con, "coaching_pairs", viewer=lead, program_id="EM", as_of=DEMO_END, cadence_days=60, coach_id="")
+    assert pairs.loc[pairs["days_overdue"] > 30, "coach_id"].nunique() >= 2
+    assert len(query(con, "residents_without_coach", viewer=lead, program_id="EM", as_of=DEMO_END)) == 1
     held = scalar(con, "select count(*) from coaching_sessions where status = 'held' and plan_strengths is not null")
     assert held == scalar(con, "select count(*) from coaching_sessions where status = 'held'")
     missed = dict(con.execute("select status, count(*) from coaching_sessions group by status").fetchall())

@@ -1,0 +1,93 @@
+"""Logging a coaching session: only the coachee's current coach, atomic, audited, visible at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import duckdb
+
+from cbme.access import NotAllowed, record
+from cbme.db import bump_data_version
+
+STATUSES = ["held", "cancelled by resident", "cancelled by coach", "no-show"]
+
+
+@dataclass(frozen=True)
+class Session:
+    resident_id: str
+    scheduled_date: dt.date
+    status: str
+    duration_minutes: int | None = None
+    assessments_reviewed: bool | None = None
+    plan_strengths: str = ""
+    plan_improvement: str = ""
+    plan_exposure: str = ""
+    next_planned_date: dt.date | None = None
+
+    def problems(self, today: dt.date) -> list[str]:
+        problems = []
+        if self.status not in STATUSES:
+            problems.append(f"Choose what happened (not {self.status!r}).")
+        if self.scheduled_date > today:
+            problems.append("A session is logged once its date has come.")
+        if self.status == "held" and not (self.duration_minutes and self.duration_minutes > 0):
+            problems.append("Give the length of the session in minutes.")
+        if self.next_planned_date is not None and self.next_planned_date <= self.scheduled_date:
+            problems.append("The next planned date must come after this session.")
+        return problems
+
+
+def log_session(con: duckdb.DuckDBPyConnection, coach_id: str, session: Session, today: dt.date) -> str:
+    """Record a session, and the next one as upcoming when a date is planned; return the session id."""
+    problems = session.problems(today)
+    if problems:
+        raise ValueError(" ".join(problems))
+    held = session.status == "held"
+    cursor = con.cursor()
+    cursor.execute("begin transaction")
+    try:
+        program = cursor.execute("""
+            select r.program_id from coach_assignments as a join residents as r using (resident_id)
+            where a.resident_id = $resident and a.coach_id = $coach and a.start_date <= $day
+                and (a.end_date is null or a.end_date > $day)
+                and exists (select 1 from roles as g where g.person_id = $coach and g.program_id = r.program_id
+                            and g.role = 'coach')
+        """, {"resident": session.resident_id, "coach": coach_id, "day": session.scheduled_date}).fetchone()
+        if program is None:
+            raise NotAllowed("Only the resident's coach on that date can log their coaching sessions.")
+        # A planned session on that day becomes the one logged; later plans are replaced by the new one.
+        cursor.execute("""
+            delete from coaching_sessions
+            where resident_id = $resident and coach_id = $coach and status = 'upcoming'
+                and (scheduled_date = $day or ($next is not null and scheduled_date > $day))
+        """, {"resident": session.resident_id, "coach": coach_id, "day": session.scheduled_date,
+              "next": session.next_planned_date})
+        session_id = f"S-{uuid.uuid4().hex[:12]}"
+        cursor.execute("""
+            insert into coaching_sessions values ($id, $resident, $coach, $day, $status, $duration, $reviewed,
+                $strengths, $improvement, $exposure, $next)
+        """, {"id": session_id, "resident": session.resident_id, "coach": coach_id, "day": session.scheduled_date,
+              "status": session.status, "duration": session.duration_minutes if held else None,
+              "reviewed": session.assessments_reviewed if held else None,
+              "strengths": (session.plan_strengths.strip() or None) if held else None,
+              "improvement": (session.plan_improvement.strip() or None) if held else None,
+              "exposure": (session.plan_exposure.strip() or None) if held else None,
+              "next": session.next_planned_date})
+        if session.next_planned_date:
+            cursor.execute("""
+                insert into coaching_sessions (session_id, resident_id, coach_id, scheduled_date, status)
+                values ($id, $resident, $coach, $day, 'upcoming')
+            """, {"id": f"S-{uuid.uuid4().hex[:12]}", "resident": session.resident_id, "coach": coach_id,
+                  "day": session.next_planned_date})
+        record(cursor, coach_id, "log coaching session", program_id=program[0], resident_id=session.resident_id,
+               date=session.scheduled_date, status=session.status)
+        bump_data_version(cursor)
+        cursor.execute("commit")
+        return session_id
+    except BaseException:
+        cursor.execute("rollback")
+        raise
+    finally:
+        cursor.close()

@@ -1,0 +1,112 @@
+"""My coachees: prepare a coaching session in five minutes, and log it."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from cbme import coaching, ui
+from cbme.config import program_config
+from cbme.labels import OPPORTUNITIES
+from cbme.rules import coaching_status
+from cbme.status import LIGHT_LABELS
+
+view = ui.view()
+config = program_config(view.program_id)
+st.title("My coachees")
+pairs = ui.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
+                 cadence_days=config.coaching_cadence_days, coach_id=view.viewer_id)
+if pairs.empty:
+    st.info("You have no coachees in this program on this date.")
+    st.stop()
+_, statuses = ui.meeting_agenda(view, config, only_due=False)
+glance = pairs.assign(
+    status=[LIGHT_LABELS[statuses[r].light] if r in statuses else "-" for r in pairs["resident_id"]],
+    overdue=pairs["days_overdue"].map(lambda d: f"{d} days overdue" if d else "no"))
+st.dataframe(glance, hide_index=True, column_order=["resident_name", "status", "last_held", "next_due", "overdue",
+                                                     "next_planned", "missed_since_last_held"],
+             column_config={"resident_name": "Coachee", "status": "Committee status",
+                            "last_held": st.column_config.DateColumn("Last session held"),
+                            "next_due": st.column_config.DateColumn("Next due"), "overdue": "Overdue",
+                            "next_planned": st.column_config.DateColumn("Next planned"),
+                            "missed_since_last_held": "Missed since"})
+
+names = dict(zip(pairs["resident_id"], pairs["resident_name"]))
+resident_id = ui.linked_selectbox("Prepare a session with", names, param="coachee", key="coaching_coachee",
+                                  refused="The link names someone who is not your coachee; choose one of yours.")
+pair = pairs[pairs["resident_id"] == resident_id].iloc[0]
+status = coaching_status(pair, view.as_of, config.coaching_cadence_days)
+{"overdue": st.warning, "due soon": st.info, "on track": st.success}[status.verdict](
+    f"**Coaching {status.verdict}.** {' '.join(status.reasons)}")
+st.page_link("pages/resident.py", label="Open the full progression page", icon=":material/person:",
+             query_params={"resident": resident_id})
+
+since = pair["last_held"].date() if pd.notna(pair["last_held"]) else pair["pairing_start"].date()
+params = dict(viewer=view.viewer_id, resident_id=resident_id, as_of=view.as_of)
+sessions = ui.fetch("resident_coaching_sessions", **params)
+plan = sessions[(sessions["status"] == "held") & (sessions["scheduled_date"].dt.date <= view.as_of)]
+left, right = st.columns(2)
+with left:
+    st.subheader("The plan from our last session")
+    if plan.empty:
+        st.caption("No session held yet.")
+    else:
+        last = plan.iloc[-1]
+        st.caption(f"Session of {last['scheduled_date']:%Y-%m-%d}")
+        for heading, column in (("Strengths", "plan_strengths"), ("Areas for improvement", "plan_improvement"),
+                                ("Areas needing exposure", "plan_exposure")):
+            with st.container(border=True):
+                st.markdown(f"**{heading}**")
+                st.text(last[column] if isinstance(last[column], str) else "Not recorded")
+with right:
+    st.subheader(f"Since then ({since:%Y-%m-%d})")
+    epas = ui.fetch("coachee_since_session", since=since, **params)
+    observed = epas[epas["observations_since"] > 0]
+    newly = ", ".join(epas.loc[epas["newly_achieved"], "epa_code"]) or "none"
+    exposure = ", ".join(epas.loc[epas["needs_exposure"] & (epas["observations_since"] == 0), "epa_code"]) or "none"
+    st.markdown(f"**EPAs newly achieved:** {newly}  \n**Current-stage EPAs with no observation since:** {exposure}")
+    st.dataframe(observed, hide_index=True, column_order=["epa_code", "observations_since", "mean_before",
+                                                          "mean_since"],
+                 column_config={"epa_code": "EPA", "observations_since": "Observations",
+                                "mean_before": st.column_config.NumberColumn("Entrustment before", format="%.1f"),
+                                "mean_since": st.column_config.NumberColumn("Entrustment since", format="%.1f")})
+narratives = ui.fetch("resident_narratives", epa_codes=[], form_types=[], date_from=since + dt.timedelta(days=1),
+                      date_to=view.as_of, search="", **params)
+flags = narratives[narratives["flag"].notna()]
+iters = narratives[narratives["form_type"] == "iter"]
+st.subheader(f"New narratives since ({len(narratives)}; {len(flags)} flagged; {len(iters)} ITERs)")
+for item in pd.concat([flags, narratives[narratives["flag"].isna()]]).head(12).itertuples():
+    with st.container(border=True):
+        st.text(f"{item.assessment_date:%Y-%m-%d} · {OPPORTUNITIES[item.form_type]}"
+                f"{f' · {item.epa_code}' if pd.notna(item.epa_code) else ''} · {item.assessor_name}")
+        if isinstance(item.flag, str):
+            st.markdown(f":red-background[**⚑ {item.flag.capitalize()} concern**]")
+            st.text(item.flag_comment or "")
+        for label, text in (("Strengths", item.strengths), ("To improve", item.improvement)):
+            if isinstance(text, str) and text.strip():
+                st.text(f"{label}: {text}")
+
+st.subheader("Log a session")
+with st.form("coaching_log"):
+    cols = st.columns(3)
+    day = cols[0].date_input("Date", value=view.as_of, max_value=view.as_of, key="coaching_day",
+                             format="YYYY-MM-DD")
+    outcome = cols[1].selectbox("What happened", coaching.STATUSES, key="coaching_status")
+    minutes = cols[2].number_input("Length (minutes)", min_value=0, max_value=240, value=30, step=5,
+                                   key="coaching_minutes")
+    reviewed = st.checkbox("We reviewed the coachee's assessments", value=True, key="coaching_reviewed")
+    strengths = st.text_area("Strengths", key="coaching_strengths", max_chars=2000)
+    improvement = st.text_area("Areas for improvement", key="coaching_improvement", max_chars=2000)
+    exposure = st.text_area("Areas needing exposure", key="coaching_exposure", max_chars=2000)
+    next_date = st.date_input("Next session planned for", value=None, key="coaching_next", format="YYYY-MM-DD")
+    if st.form_submit_button("Log the session", type="primary"):
+        try:
+            coaching.log_session(ui.connection(), view.viewer_id, coaching.Session(
+                resident_id, day, outcome, int(minutes) or None, reviewed, strengths, improvement, exposure,
+                next_date), today=max(view.as_of, dt.date.today()))
+            st.session_state["coaching_flash"] = f"Session of {day:%Y-%m-%d} logged ({outcome})."
+            st.rerun()
+        except (coaching.NotAllowed, ValueError) as error:
+            st.error(str(error))
+if "coaching_flash" in st.session_state:
+    st.success(st.session_state.pop("coaching_flash"))
