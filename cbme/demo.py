@@ -292,6 +292,10 @@ def _coach_assignments(rng, residents, staff, end) -> pd.DataFrame:
     for _ in range(n - sizes.sum()):  # spread the rest unevenly, at most six each while possible
         open_coaches = np.flatnonzero(sizes < 6) if (sizes < 6).any() else np.arange(len(coaches))
         sizes[rng.choice(open_coaches)] += 1
+    while n >= 40 and sizes.max() < 6:  # one coach carries six: over the default ceiling of five
+        donor = int(np.argmax(np.where(np.arange(len(sizes)) == 0, -1, sizes)))
+        sizes[donor] -= 1
+        sizes[0] += 1
     current = rng.permutation(np.repeat(coaches, sizes))
     start = residents["training_start_date"].to_numpy().astype("datetime64[D]")
     rows = []

@@ -29,6 +29,8 @@ with coaching_tab:
     if overdue.empty:
         st.success("No coaching pair is overdue.")
     else:
+        by_coach = overdue["coach_name"].value_counts()
+        st.text("Coaches with overdue coachees: " + ", ".join(f"{name} ({n})" for name, n in by_coach.items()))
         st.dataframe(overdue, hide_index=True, column_order=[
             "coach_name", "resident_name", "days_overdue", "last_held", "missed_since_last_held", "next_planned"],
             column_config={"coach_name": "Coach", "resident_name": "Coachee",

@@ -1,7 +1,8 @@
 -- One row per assessor of the program's residents with at least $min_ratings completed EPA ratings up
--- to the as-of date: their mean rating, the program's mean and standard deviation over all such
--- ratings, the z-score (assessor mean - program mean) / program SD, the residents they assessed, and
--- their mean words per narrative comment. Most lenient first. Only for a program lead or committee.
+-- to the as-of date: their mean rating, the program mean (of all those ratings), the z-score
+-- (assessor mean - program mean) / program SD, where the SD is that of these assessors' means (how
+-- far assessors usually sit from each other), the residents they assessed, and their mean words per
+-- narrative comment. Most lenient first. Only for a program lead or committee.
 -- Parameters: $viewer, $program_id, $as_of, $min_ratings.
 with allowed as (
     select 1 from roles
@@ -21,10 +22,6 @@ ratings as (
         and x.entrustment is not null and x.assessment_date <= $as_of and exists (select 1 from allowed)
 ),
 
-program as (
-    select avg(entrustment) as program_mean, stddev_samp(entrustment) as program_sd from ratings
-),
-
 per_assessor as (
     select
         assessor_id,
@@ -35,6 +32,13 @@ per_assessor as (
     from ratings
     group by assessor_id
     having count(*) >= $min_ratings
+),
+
+program as (
+    select
+        (select avg(entrustment) from ratings) as program_mean,
+        stddev_samp(mean_rating) as program_sd
+    from per_assessor
 )
 
 select

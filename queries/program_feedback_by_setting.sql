@@ -30,4 +30,4 @@ select
     count(*) filter (where expired) as expired
 from items
 group by grouping sets ((form_type), (form_type, setting))
-order by form_type, setting is not null, items desc
+order by form_type, setting is not null, items desc, setting

@@ -1,0 +1,68 @@
+"""The coach page and the program oversight page through the app (AppTest), by role."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_signin import AUTH
+
+
+@pytest.fixture
+def app(tiny_file, monkeypatch):
+    monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
+
+    def start(email, page, **query_params):
+        at = AppTest.from_file("../dashboard.py", default_timeout=60)
+        at.secrets["auth"] = AUTH
+        at.user = {"is_logged_in": True, "email": email}
+        at.query_params.update({"as_of": "2026-06-30", **query_params})
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception
+        return at
+
+    return start
+
+
+def test_coach_sees_their_coachees_and_logs_a_session(app):
+    at = app("chen@example.org", "pages/coaching.py")
+    assert at.title[0].value == "My coachees"
+    glance = at.dataframe[0].value.set_index("resident_name")
+    assert list(glance.index) == ["Avery Stone", "Blake Rivers"]
+    assert glance.at["Avery Stone", "overdue"] == "80 days overdue"
+    assert at.warning[0].value.startswith("**Coaching overdue.**")
+    at.text_area(key="coaching_improvement").input("Lead with the sickest patient at handover.")
+    next(b for b in at.button if b.label == "Log the session").click().run()
+    assert [s.value for s in at.success][-1] == "Session of 2026-06-30 logged (held)."
+    assert at.dataframe[0].value.set_index("resident_name").at["Avery Stone", "overdue"] == "no"
+
+
+def test_a_coach_cannot_open_another_coachee(app):
+    at = app("ortiz@example.org", "pages/coaching.py", coachee="R1")
+    assert "You have no coachees" in at.info[0].value  # C2's pairing ended
+    chen = app("chen@example.org", "pages/coaching.py", coachee="R3")
+    assert any("not your coachee" in w.value for w in chen.warning)
+    assert chen.selectbox(key="coaching_coachee").value in ("R1", "R2")
+
+
+def test_program_lead_oversight(app):
+    at = app("hale@example.org", "pages/oversight.py")
+    assert at.title[0].value == "Program oversight"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Coaching pairs": "2", "Overdue": "2", "Coaches with overdue coachees": "1",
+                       "Residents without a coach": "0"}
+    assert any(t.value == "Coaches with overdue coachees: Dr. Riley Chen (2)" for t in at.text)
+    assert len(at.get("plotly_chart")) == 5
+    assert any("pair(s) where roles collide" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(("email", "page"), [("chen@example.org", "pages/oversight.py"),
+                                             ("hale@example.org", "pages/coaching.py"),
+                                             ("admin@example.org", "pages/oversight.py")])
+def test_pages_outside_a_role_are_not_offered(app, tiny_file, monkeypatch, email, page):
+    monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": email}
+    at.run()
+    with pytest.raises(ValueError):
+        at.switch_page(page)
