@@ -199,9 +199,10 @@ status = coaching_status(pair, view.as_of, config.coaching_cadence_days)
 message = " ".join(status.reasons)
 {"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[status.verdict](
     f"**Coaching {status.verdict}.** {message}")
-if not sessions.empty:
+if pair is not None or not sessions.empty:  # an empty timeline still shows how long coaching is overdue
     st.plotly_chart(charts.coaching_timeline(sessions, view.as_of, status.next_due), key="resident_coaching",
                     config={"displayModeBar": False})
+if not sessions.empty:
     plans = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()
                      & (sessions["scheduled_date"].dt.date <= view.as_of)]
     if not plans.empty:

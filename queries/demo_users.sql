@@ -1,5 +1,6 @@
 -- The demo users offered when no sign-in is configured and the database holds only the demo program:
--- one row per kind of user, the first person in the database holding that role.
+-- one row per kind of user, the first person in the database holding that role (the committee member
+-- and the coach chosen among those who hold no other role, so each shows one view).
 -- Parameters: none.
 with committee_only as (
     select g.person_id
@@ -15,7 +16,9 @@ candidates as (
     union all
     select 'Committee member', 2, person_id from committee_only
     union all
-    select 'Coach', 3, person_id from roles where role = 'coach'
+    select 'Coach', 3, person_id from roles as g
+    where g.role = 'coach'
+        and not exists (select 1 from roles as o where o.person_id = g.person_id and o.role <> 'coach')
     union all
     select 'Administrator', 4, person_id from roles where role = 'admin'
 ),

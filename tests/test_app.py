@@ -19,7 +19,9 @@ def facts(demo_database):
     """Who is who in the demo program, read independently of the app."""
     con = db.connect(demo_database)  # same configuration as the app's connection in this process
     try:
-        coach = con.execute("select min(person_id) from roles where role = 'coach'").fetchone()[0]
+        coach = con.execute(
+            "select min(person_id) from roles as g where role = 'coach' and not exists "
+            "(select 1 from roles as o where o.person_id = g.person_id and o.role <> 'coach')").fetchone()[0]
         coachees = [r[0] for r in con.execute(
             "select resident_id from coach_assignments where coach_id = $c", {"c": coach}).fetchall()]
         names = dict(con.execute("select resident_id, name from residents").fetchall())
