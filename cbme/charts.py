@@ -155,7 +155,7 @@ def feedback_mix(monthly: pd.DataFrame) -> go.Figure:
         fig.add_trace(go.Bar(x=rows["month"], y=rows["items"], name=label,
                              marker=dict(color=OPPORTUNITY_COLOURS[opportunity],
                                          pattern=dict(shape=OPPORTUNITY_PATTERNS[opportunity], fgcolor="white",
-                                                      size=6)),
+                                                      fillmode="overlay", size=6)),
                              hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
     months = monthly.drop_duplicates("month")
     for column, label, dash in (("month_directly_observed", "Directly observed (%)", "solid"),

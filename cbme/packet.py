@@ -73,11 +73,12 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
                                               date_from=dt.date(1900, 1, 1), date_to=as_of, search="", **params),
                                         row.review_since)
         model = COACHING_MODELS.get(profile["coaching_model"], "")
+        also_on_committee = bool(row.coach_on_committee) and profile["coaching_model"] != "committee"
         yield ResidentSheet(
             name=profile["name"], resident_id=row.resident_id,
             facts=[("Stage", STAGES.get(profile["stage"], "not started")), ("PGY", str(profile["pgy"])),
                    ("Coach", f"{profile['coach_name'] or 'none'}{f' ({model})' if model else ''}"
-                             f"{' · sits on the committee' if row.coach_on_committee else ''}"),
+                             f"{' · sits on the committee' if also_on_committee else ''}"),
                    ("Previous decision", "none" if pd.isna(row.previous_decision_date) else
                     f"{row.previous_decision_status} ({row.previous_decision_date:%Y-%m-%d})")],
             light=LIGHT_LABELS[statuses[row.resident_id].light],
