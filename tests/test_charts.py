@@ -50,6 +50,9 @@ def test_feedback_mix_stacks_opportunities_and_plots_shares(tiny):
     fig = charts.feedback_mix(query(tiny, "resident_feedback_monthly", **R1))
     bars = [t.name for t in fig.data if t.type == "bar"]
     assert bars == ["EPA observation", "Field note", "Mini-CEX", "ITER", "Coaching session"]
+    # Fill patterns (for greyscale print) lie over each bar's colour rather than replacing it.
+    patterned = [t for t in fig.data if t.type == "bar" and t.marker.pattern.shape]
+    assert len(patterned) == 4 and all(t.marker.pattern.fillmode == "overlay" for t in patterned)
     observed = next(t for t in fig.data if t.name == "Directly observed (%)")
     # May 2025: 1 of 3 items directly observed.
     may = [y for x, y in zip(observed.x, observed.y) if str(x).startswith("2025-05")]
