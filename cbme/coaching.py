@@ -66,8 +66,11 @@ def log_session(con: duckdb.DuckDBPyConnection, coach_id: str, session: Session,
               "next": session.next_planned_date})
         session_id = f"S-{uuid.uuid4().hex[:12]}"
         cursor.execute("""
-            insert into coaching_sessions values ($id, $resident, $coach, $day, $status, $duration, $reviewed,
-                $strengths, $improvement, $exposure, $next)
+            insert into coaching_sessions (session_id, resident_id, coach_id, scheduled_date, status,
+                duration_minutes, assessments_reviewed, plan_strengths, plan_improvement, plan_exposure,
+                next_planned_date)
+            values ($id, $resident, $coach, $day, $status, $duration, $reviewed, $strengths, $improvement, $exposure,
+                $next)
         """, {"id": session_id, "resident": session.resident_id, "coach": coach_id, "day": session.scheduled_date,
               "status": session.status, "duration": session.duration_minutes if held else None,
               "reviewed": session.assessments_reviewed if held else None,

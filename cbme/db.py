@@ -19,7 +19,7 @@ SCHEMA = Path(__file__).with_name("schema.sql")
 
 
 # Bump when schema.sql changes in a way an existing database file does not pick up by itself.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 class DatabaseLocked(RuntimeError):

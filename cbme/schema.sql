@@ -11,6 +11,7 @@ create table if not exists dashboard_meta (
 
 create table if not exists programs (
     program_id            varchar primary key,
+    import_id varchar,  -- the import the row came from (see imports)
     name                  varchar not null,
     discipline            varchar
 );
@@ -18,6 +19,7 @@ create table if not exists programs (
 -- Anyone who assesses, coaches or sits on a committee; one person may do all three.
 create table if not exists people (
     person_id     varchar primary key,
+    import_id varchar,  -- the import the row came from (see imports)
     name          varchar not null,
     email         varchar,
     default_role  varchar not null default 'faculty'
@@ -41,6 +43,7 @@ create table if not exists roles (
 
 create table if not exists residents (
     resident_id          varchar primary key,
+    import_id varchar,  -- the import the row came from (see imports)
     program_id           varchar not null,
     name                 varchar not null,
     email                varchar,
@@ -54,6 +57,7 @@ create table if not exists resident_stages (
     resident_id  varchar not null,
     stage        varchar not null check (stage in ('TTD', 'FOD', 'COD', 'TTP')),
     start_date   date not null,
+    import_id varchar,  -- the import the row came from (see imports)
     primary key (resident_id, stage)
 );
 
@@ -61,6 +65,7 @@ create table if not exists resident_stages (
 create table if not exists coach_assignments (
     resident_id  varchar not null,
     coach_id     varchar not null,
+    import_id varchar,  -- the import the row came from (see imports)
     start_date   date not null,
     end_date     date,
     primary key (resident_id, coach_id, start_date)
@@ -70,6 +75,7 @@ create table if not exists coach_assignments (
 create table if not exists epas (
     program_id               varchar not null,
     epa_code                 varchar not null,
+    import_id varchar,  -- the import the row came from (see imports)
     stage                    varchar not null check (stage in ('TTD', 'FOD', 'COD', 'TTP')),
     title                    varchar not null,
     required_observations    integer not null check (required_observations > 0),
@@ -81,6 +87,7 @@ create table if not exists epas (
 -- One row per feedback item of any form type.
 create table if not exists assessments (
     assessment_id        varchar primary key,
+    import_id varchar,  -- the import the row came from (see imports)
     resident_id          varchar not null,
     assessor_id          varchar not null,
     assessor_role        varchar not null
@@ -105,6 +112,7 @@ create table if not exists assessments (
 
 create table if not exists coaching_sessions (
     session_id            varchar primary key,
+    import_id varchar,  -- the import the row came from (see imports)
     resident_id           varchar not null,
     coach_id              varchar not null,
     scheduled_date        date not null,
@@ -122,6 +130,7 @@ create table if not exists coaching_sessions (
 -- reason; the decision in force is the highest version.
 create table if not exists committee_decisions (
     decision_id       varchar primary key,
+    import_id varchar,  -- the import the row came from (see imports)
     resident_id       varchar not null,
     meeting_date      date not null,
     version           integer not null default 1 check (version >= 1),
@@ -160,6 +169,44 @@ create table if not exists audit_log (
     program_id   varchar,
     resident_id  varchar,
     detail       varchar
+);
+
+-- Every import: the file, who brought it, and how its rows were reconciled. Rejected rows are kept in
+-- import_rejections; rows an import corrected keep their earlier content in import_corrections, so an
+-- import can be rolled back as a whole.
+create table if not exists imports (
+    import_id           varchar primary key,
+    program_id          varchar,
+    file_name           varchar not null,
+    checksum            varchar not null,
+    format              varchar not null,
+    imported_at         timestamp not null,
+    imported_by         varchar,
+    rows_read           integer not null,
+    rows_loaded         integer not null,
+    rows_updated        integer not null,
+    rows_rejected       integer not null,
+    duplicates_skipped  integer not null,
+    created             varchar,
+    status              varchar not null check (status in ('committed', 'rolled back'))
+);
+
+create table if not exists import_rejections (
+    import_id    varchar not null,
+    file_name    varchar not null,
+    sheet        varchar,
+    row_number   integer,
+    column_name  varchar,
+    value        varchar,
+    reason       varchar not null,
+    raw          varchar
+);
+
+create table if not exists import_corrections (
+    import_id   varchar not null,
+    table_name  varchar not null,
+    row_key     varchar not null,
+    previous    varchar not null
 );
 
 create index if not exists assessments_by_resident on assessments (resident_id, assessment_date);

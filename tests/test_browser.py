@@ -28,10 +28,11 @@ def served(demo_database, tmp_path_factory):
     # export could: all must show as text.
     con.execute("update residents set name = $name where resident_id = $r", {"name": RESIDENT, "r": struggling[0]})
     struggling = (struggling[0], RESIDENT)
-    con.execute("insert into people values ('markup-person', $name, null, 'faculty')", {"name": NAME})
+    con.execute("insert into people (person_id, name) values ('markup-person', $name)", {"name": NAME})
     con.execute("""
-        insert into assessments values ('markup-1', $resident, 'markup-person', 'faculty', 'field_note', $day,
-            null, null, false, 'low', null, null, $payload, null, null, null, false)
+        insert into assessments (assessment_id, resident_id, assessor_id, assessor_role, form_type,
+            assessment_date, directly_observed, stakes, strengths, expired)
+        values ('markup-1', $resident, 'markup-person', 'faculty', 'field_note', $day, false, 'low', $payload, false)
     """, {"day": DEMO_END, "payload": PAYLOAD, "resident": struggling[0]})
     con.close()
     log = copy.with_name("server.log")

@@ -91,7 +91,8 @@ def test_resident_epa_progress_orders_codes_numerically(tiny):
     con = tiny.cursor()
     con.execute("begin transaction")
     try:
-        con.execute("insert into epas values ('P1', 'E10', 'FOD', 'Tenth', 1, 4, null), "
+        con.execute("insert into epas (program_id, epa_code, stage, title, required_observations, "
+                    "target_entrustment, contextual_requirements) values ('P1', 'E10', 'FOD', 'Tenth', 1, 4, null), "
                     "('P1', 'E9', 'FOD', 'Ninth', 1, 4, null)")
         codes = list(con.execute(open("queries/resident_epa_progress.sql").read(), R1).df()["epa_code"])
     finally:
