@@ -1,0 +1,629 @@
+"""Importing the exports programs have: read, detect the format, validate every row, reconcile with
+what is stored, and load in one transaction, keeping every rejected row and every correction.
+
+Formats: the dashboard's canonical tables (a CSV per table, or an XLSX workbook with a sheet per
+table) and the Elentra-style assessment export (CSV). docs/importing.md describes the formats, the
+natural keys, how corrections and unknown people are handled, and the command line.
+
+    python -m cbme.importer FILE --program EM [--database data/dashboard.duckdb] [--rejections out.csv]
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import sys
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cbme.access import record
+from cbme.db import bump_data_version
+
+# Column kinds: text, date, int, bool, entrustment, list, timestamp. (name, kind, required, allowed)
+STAGE_CODES = ["TTD", "FOD", "COD", "TTP"]
+ROLE_VALUES = ["faculty", "resident", "fellow", "nurse", "allied health", "other"]
+FORM_TYPES = {"epa_observation": "EPA observation", "mini_cex": "Mini-CEX", "iter": "ITER",
+              "field_note": "Field note", "multisource": "Multisource feedback"}
+SPECS: dict[str, dict] = {
+    "programs": dict(key=["program_id"], columns=[
+        ("program_id", "text", True, None), ("name", "text", True, None), ("discipline", "text", False, None)]),
+    "people": dict(key=["person_id"], columns=[
+        ("person_id", "text", True, None), ("name", "text", True, None), ("email", "text", False, None),
+        ("default_role", "text", False, ROLE_VALUES)]),
+    "residents": dict(key=["resident_id"], columns=[
+        ("resident_id", "text", True, None), ("program_id", "text", True, None), ("name", "text", True, None),
+        ("email", "text", False, None), ("training_start_date", "date", True, None),
+        ("status", "text", False, ["active", "on leave", "graduated", "withdrawn"])]),
+    "resident_stages": dict(key=["resident_id", "stage"], columns=[
+        ("resident_id", "text", True, None), ("stage", "text", True, STAGE_CODES), ("start_date", "date", True, None)]),
+    "coach_assignments": dict(key=["resident_id", "coach_id", "start_date"], columns=[
+        ("resident_id", "text", True, None), ("coach_id", "text", True, None), ("start_date", "date", True, None),
+        ("end_date", "date", False, None)]),
+    "epas": dict(key=["program_id", "epa_code"], columns=[
+        ("program_id", "text", True, None), ("epa_code", "text", True, None), ("stage", "text", True, STAGE_CODES),
+        ("title", "text", True, None), ("required_observations", "int", True, None),
+        ("target_entrustment", "entrustment", False, None), ("contextual_requirements", "text", False, None)]),
+    "assessments": dict(key=["assessment_id"], columns=[
+        ("assessment_id", "text", True, None), ("resident_id", "text", True, None),
+        ("assessor_id", "text", True, None), ("assessor_role", "text", False, ROLE_VALUES),
+        ("form_type", "text", True, list(FORM_TYPES)), ("assessment_date", "date", True, None),
+        ("epa_code", "text", False, None), ("entrustment", "entrustment", False, None),
+        ("directly_observed", "bool", True, None), ("stakes", "text", False, ["low", "high"]),
+        ("setting", "text", False, None), ("context", "text", False, None), ("strengths", "text", False, None),
+        ("improvement", "text", False, None), ("flag", "text", False, ["professionalism", "patient safety"]),
+        ("flag_comment", "text", False, None), ("expired", "bool", False, None)]),
+    "coaching_sessions": dict(key=["session_id"], columns=[
+        ("session_id", "text", True, None), ("resident_id", "text", True, None), ("coach_id", "text", True, None),
+        ("scheduled_date", "date", True, None),
+        ("status", "text", True, ["held", "cancelled by resident", "cancelled by coach", "no-show", "upcoming"]),
+        ("duration_minutes", "int", False, None), ("assessments_reviewed", "bool", False, None),
+        ("plan_strengths", "text", False, None), ("plan_improvement", "text", False, None),
+        ("plan_exposure", "text", False, None), ("next_planned_date", "date", False, None)]),
+    "committee_decisions": dict(key=["decision_id"], columns=[
+        ("decision_id", "text", True, None), ("resident_id", "text", True, None), ("meeting_date", "date", True, None),
+        ("status", "text", True, ["Progressing as expected", "Not progressing as expected",
+                                  "Progress is accelerated", "Failure to progress", "Inactive"]),
+        ("actions", "list", False, None), ("rationale", "text", False, None), ("follow_up_date", "date", False, None),
+        ("recorded_by", "text", True, None), ("recorded_at", "timestamp", True, None)]),
+}
+TABLE_ORDER = list(SPECS)
+# Values an optional column takes when a file leaves it empty (as the database would).
+DEFAULTS = {("residents", "status"): "active", ("people", "default_role"): "faculty",
+            ("epas", "target_entrustment"): 4}
+ELENTRA_COLUMNS = ["Date", "Resident Name", "EPA", "Observer Name", "Observer Type", "Rating", "Type",
+                   "Situation Context", "Feedback", "Professionalism Safety", "EPA Expired"]
+# Entrustment scale words as exports write them, to the 1-5 rating.
+SCALE_WORDS = {
+    "i had to do": 1, "i had to talk them through": 2, "i needed to prompt": 3,
+    "i needed to be there just in case": 4, "i didn't need to be there": 5, "i did not need to be there": 5,
+    "observe only": 1, "direct supervision": 2, "indirect supervision": 3, "independent": 4,
+    "may supervise others": 5, "supervise others": 5,
+}
+TRUE_WORDS, FALSE_WORDS = {"true", "yes", "y", "1", "x"}, {"false", "no", "n", "0", ""}
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class ImportFailed(Exception):
+    """The file as a whole cannot be imported; the message says why, for a program administrator."""
+
+
+@dataclass
+class Rejection:
+    file_name: str
+    sheet: str | None
+    row_number: int
+    column: str | None
+    value: str | None
+    reason: str
+    raw: dict
+
+
+@dataclass
+class Report:
+    """What an import did; rows_read = loaded + updated + rejected + duplicates."""
+
+    import_id: str
+    file_name: str
+    format: str
+    rows_read: int = 0
+    loaded: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    created: dict[str, list[str]] = field(default_factory=dict)
+    committed: bool = False
+
+    @property
+    def rejected(self) -> int:
+        return len({(r.sheet, r.row_number) for r in self.rejections})
+
+    def reconciles(self) -> bool:
+        return self.rows_read == self.loaded + self.updated + self.rejected + self.duplicates
+
+    def rejections_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"file": r.file_name, "sheet": r.sheet, "row": r.row_number, "column": r.column,
+                              "value": r.value, "reason": r.reason, **{f"source: {k}": v for k, v in r.raw.items()}}
+                             for r in self.rejections],
+                            columns=["file", "sheet", "row", "column", "value", "reason"])
+
+
+@dataclass
+class Sheet:
+    """Rows as read: header names to text, with the row number a spreadsheet program would show."""
+
+    name: str | None
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+# Reading -------------------------------------------------------------------------------------------
+
+def decode(data: bytes, file_name: str) -> str:
+    if not data.strip():
+        raise ImportFailed(f"{file_name} is empty.")
+    if data[:4] == b"PK\x03\x04" or b"\x00" in data[:4096]:
+        raise ImportFailed(f"{file_name} is not a text (CSV) file; if it is a workbook, give it the .xlsx ending.")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def read_csv(data: bytes, file_name: str) -> Sheet:
+    text = decode(data, file_name)
+    first = text.splitlines()[0] if text.splitlines() else ""
+    delimiter = max([",", ";", "\t"], key=first.count)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    header = [h.strip() for h in records[0]]
+    rows = []
+    for number, values in enumerate(records[1:], start=2):
+        if not any(v.strip() for v in values):
+            continue  # a blank line is not a row
+        rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+    return Sheet(None, header, rows)
+
+
+def read_xlsx(data: bytes, file_name: str) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise ImportFailed(f"{file_name} is not a readable Excel workbook ({error}).") from error
+    sheets = []
+    for ws in book.worksheets:
+        cells = [[_cell_text(c) for c in row] for row in ws.iter_rows(values_only=True)]
+        if not cells:
+            continue
+        header = [h.strip() for h in cells[0]]
+        rows = [(n, {h: (vals[i] if i < len(vals) else "") for i, h in enumerate(header) if h})
+                for n, vals in enumerate(cells[1:], start=2) if any(v.strip() for v in vals)]
+        sheets.append(Sheet(ws.title, header, rows))
+    return sheets
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# Values --------------------------------------------------------------------------------------------
+
+def parse_date(text: str) -> dt.date:
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial day number
+        return EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
+    raise ValueError("not a date (expected YYYY-MM-DD, MM/DD/YYYY or an Excel date)")
+
+
+def convert(kind: str, text: str, allowed: list[str] | None):
+    """The stored value for a cell, or ValueError with the reason in words."""
+    if kind == "date":
+        return parse_date(text)
+    if kind == "timestamp":
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            return dt.datetime.combine(parse_date(text), dt.time())
+    if kind == "int":
+        if not re.fullmatch(r"\d+(\.0+)?", text):
+            raise ValueError("not a whole number")
+        return int(float(text))
+    if kind == "bool":
+        lowered = text.lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            return False
+        raise ValueError("not yes or no")
+    if kind == "entrustment":
+        words = SCALE_WORDS.get(text.lower().rstrip("."))
+        if words:
+            return words
+        if not re.fullmatch(r"\d+(\.0+)?", text):
+            raise ValueError("not an entrustment rating (1-5, or the scale's words)")
+        value = int(float(text))
+        if not 1 <= value <= 5:
+            raise ValueError("entrustment rating out of range (1-5)")
+        return value
+    if kind == "list":
+        return [part.strip() for part in text.split(";") if part.strip()]
+    if allowed:
+        match = next((a for a in allowed if a.lower() == text.lower()), None)
+        match = match or next((code for code, label in FORM_TYPES.items() if label.lower() == text.lower()
+                               and code in allowed), None)
+        if match is None:
+            raise ValueError(f"not one of: {', '.join(allowed)}")
+        return match
+    return text
+
+
+def validate(table: str, sheet: Sheet, file_name: str, report: Report) -> list[tuple[int, dict]]:
+    """Typed rows of a canonical table; each row with a problem becomes rejections instead."""
+    good = []
+    for number, raw in sheet.rows:
+        row, problems = {}, []
+        for name, kind, required, allowed in SPECS[table]["columns"]:
+            text = raw.get(name, "")
+            if text == "":
+                if required:
+                    problems.append((name, text, "required value missing"))
+                row[name] = [] if kind == "list" else DEFAULTS.get((table, name))
+                continue
+            try:
+                row[name] = convert(kind, text, allowed)
+            except ValueError as error:
+                problems.append((name, text, str(error)))
+        if table == "assessments" and not problems:
+            problems += _assessment_rules(row)
+        if problems:
+            report.rejections += [Rejection(file_name, sheet.name, number, c, v, r, raw) for c, v, r in problems]
+        else:
+            good.append((number, row))
+    return good
+
+
+def _assessment_rules(row: dict) -> list[tuple]:
+    problems = []
+    row["expired"] = bool(row["expired"])
+    row["stakes"] = row["stakes"] or ("high" if row["form_type"] == "iter" else "low")
+    row["assessor_role"] = row["assessor_role"] or "faculty"
+    if row["form_type"] == "epa_observation" and not row["epa_code"]:
+        problems.append(("epa_code", "", "an EPA observation needs its EPA"))
+    if row["expired"] and row["entrustment"] is not None:
+        problems.append(("entrustment", str(row["entrustment"]), "an expired form has no rating"))
+    if row["form_type"] == "epa_observation" and not row["expired"] and row["entrustment"] is None:
+        problems.append(("entrustment", "", "a completed EPA observation needs its rating"))
+    return problems
+
+
+# Formats -------------------------------------------------------------------------------------------
+
+def detect(data: bytes, file_name: str) -> tuple[str, list[tuple[str, Sheet]]]:
+    """The format's name and (table, sheet) pairs to load."""
+    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        sheets = read_xlsx(data, file_name)
+        tables = [(s.name, s) for s in sheets if s.name in SPECS]
+        if tables:
+            return "canonical workbook", sorted(tables, key=lambda t: TABLE_ORDER.index(t[0]))
+        raise ImportFailed(f"{file_name}: no sheet is named after a table of the canonical format "
+                           f"({', '.join(SPECS)}).")
+    sheet = read_csv(data, file_name)
+    present = set(sheet.header)
+    if set(ELENTRA_COLUMNS) <= present:
+        return "Elentra assessment export", [("elentra", sheet)]
+    stem = Path(file_name).stem.lower()
+    candidates = [t for t in SPECS if {c[0] for c in SPECS[t]["columns"] if c[2]} <= present]
+    if candidates:
+        table = stem if stem in candidates else max(
+            candidates, key=lambda t: len(present & {c[0] for c in SPECS[t]["columns"]}))
+        return f"canonical {table}", [(table, sheet)]
+    raise ImportFailed(
+        f"{file_name}: its columns ({', '.join(sheet.header[:12])}{'...' if len(sheet.header) > 12 else ''}) "
+        "match no format the dashboard reads: the canonical tables (see the templates on the import page) or "
+        f"the Elentra assessment export ({', '.join(ELENTRA_COLUMNS)}).")
+
+
+def elentra_rows(sheet: Sheet, file_name: str, report: Report) -> tuple[Sheet, list[dict], list[dict]]:
+    """The Elentra export as a canonical assessments sheet, with the residents and observers it names
+    (by name), who are matched to stored people or created."""
+    out, residents, observers = [], {}, {}
+    for number, raw in sheet.rows:
+        expired = raw["EPA Expired"]
+        concern = raw["Professionalism Safety"]
+        key = "|".join(raw[c].lower() for c in ("Date", "Resident Name", "EPA", "Observer Name"))
+        residents.setdefault(raw["Resident Name"], raw["Date"])
+        observers.setdefault(raw["Observer Name"], raw["Observer Type"])
+        out.append((number, {
+            "assessment_id": "EL-" + hashlib.sha1(key.encode()).hexdigest()[:16],
+            "resident_id": raw["Resident Name"], "assessor_id": raw["Observer Name"],
+            "assessor_role": _role(raw["Observer Type"]), "form_type": "epa_observation",
+            "assessment_date": raw["Date"], "epa_code": raw["EPA"],
+            "entrustment": "" if expired.lower() in TRUE_WORDS else raw["Rating"],
+            "directly_observed": "yes" if "direct" in raw["Type"].lower() and "indirect" not in raw["Type"].lower()
+            else "no",
+            "stakes": "low", "context": raw["Situation Context"], "strengths": raw["Feedback"],
+            "flag": ("patient safety" if "safety" in concern.lower() else "professionalism") if concern else "",
+            "flag_comment": concern, "expired": expired or "no"}))
+    return Sheet(sheet.name, [c[0] for c in SPECS["assessments"]["columns"]], out), residents, observers
+
+
+def _role(observer_type: str) -> str:
+    lowered = observer_type.lower()
+    return next((r for r in ROLE_VALUES if r in lowered), "faculty" if "attending" in lowered or
+                "faculty" in lowered or not lowered else "other")
+
+
+# Loading -------------------------------------------------------------------------------------------
+
+def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, program_id: str,
+               actor_id: str | None, progress: Callable[[float, str], None] = lambda share, text: None) -> Report:
+    """Import one file into program_id, all or nothing. Raises ImportFailed when the file as a whole
+    cannot be read; rejected rows are reported, never loaded, and never stop the rest."""
+    fmt, parts = detect(data, file_name)
+    report = Report(f"I-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}", file_name, fmt)
+    progress(0.1, "Checking the rows")
+    cursor = con.cursor()
+    try:
+        batches = []
+        for table, sheet in parts:
+            report.rows_read += len(sheet.rows)
+            if table == "elentra":
+                sheet, residents, observers = elentra_rows(sheet, file_name, report)
+                table = "assessments"
+                rows = validate(table, sheet, file_name, report)
+                rows = _match_people(cursor, rows, residents, observers, program_id, report)
+            else:
+                rows = validate(table, sheet, file_name, report)
+            batches.append((table, sheet, rows))
+        progress(0.4, "Checking references")
+        batches = [(t, s, _check_references(cursor, t, s, rows, batches, program_id, file_name, report))
+                   for t, s, rows in batches]
+        progress(0.6, "Writing")
+        cursor.execute("begin transaction")
+        try:
+            for table, sheet, rows in batches:
+                _write(cursor, table, sheet, rows, file_name, report)
+            _create_people(cursor, report)
+            _record(cursor, report, data, program_id, actor_id)
+            bump_data_version(cursor)
+            cursor.execute("insert into dashboard_meta values ('demo_data', 'false') on conflict (key) do update "
+                           "set value = 'false'")
+            cursor.execute("commit")
+            report.committed = True
+        except BaseException:
+            cursor.execute("rollback")
+            raise
+    finally:
+        cursor.close()
+    progress(1.0, "Done")
+    return report
+
+
+def _match_people(cursor, rows, residents, observers, program_id, report) -> list[tuple[int, dict]]:
+    """Replace names by ids: stored people matched by name (case-insensitive), others created."""
+    known_residents = dict(cursor.execute(
+        "select lower(name), resident_id from residents where program_id = $p", {"p": program_id}).fetchall())
+    known_people = dict(cursor.execute("select lower(name), person_id from people").fetchall())
+    first_seen = {}
+    for _, row in rows:
+        first_seen.setdefault(row["resident_id"], row["assessment_date"])
+        first_seen[row["resident_id"]] = min(first_seen[row["resident_id"]], row["assessment_date"])
+    new_residents = {n: f"R-{hashlib.sha1((program_id + n.lower()).encode()).hexdigest()[:10]}"
+                     for n in residents if n.lower() not in known_residents}
+    new_people = {n: f"P-{hashlib.sha1(n.lower().encode()).hexdigest()[:10]}"
+                  for n in observers if n.lower() not in known_people}
+    report.created["residents"] = [(new_residents[n], program_id, n, first_seen.get(n)) for n in new_residents
+                                   if n in first_seen]
+    report.created["people"] = [(new_people[n], n, _role(observers[n])) for n in new_people]
+    for _, row in rows:
+        name, observer = row["resident_id"], row["assessor_id"]
+        row["resident_id"] = known_residents.get(name.lower()) or new_residents[name]
+        row["assessor_id"] = known_people.get(observer.lower()) or new_people[observer]
+    return rows
+
+
+def _check_references(cursor, table, sheet, rows, batches, program_id, file_name, report):
+    """Reject rows that point at residents, EPAs or people the database and this import do not hold."""
+    if table not in ("assessments", "coaching_sessions", "committee_decisions", "resident_stages",
+                     "coach_assignments"):
+        return rows
+    residents = {r[0] for r in cursor.execute("select resident_id from residents").fetchall()}
+    residents |= {r["resident_id"] for t, _, rws in batches if t == "residents" for _, r in rws}
+    residents |= {r[0] for r in report.created.get("residents", [])}
+    epas = {r[0] for r in cursor.execute("select epa_code from epas where program_id = $p",
+                                         {"p": program_id}).fetchall()}
+    epas |= {r["epa_code"] for t, _, rws in batches if t == "epas" for _, r in rws}
+    kept = []
+    for number, row in rows:
+        problem = None
+        if row["resident_id"] not in residents:
+            problem = ("resident_id", row["resident_id"], "unknown resident: import the residents first, or in "
+                                                          "the same workbook")
+        elif table == "assessments" and row["epa_code"] and row["epa_code"] not in epas:
+            problem = ("epa_code", row["epa_code"], "EPA not in the program's catalogue: import the catalogue "
+                                                    "first, or in the same workbook")
+        if problem:
+            report.rejections.append(Rejection(file_name, sheet.name, number, *problem,
+                                               {k: "" if v is None else str(v) for k, v in row.items()}))
+        else:
+            kept.append((number, row))
+    return kept
+
+
+def _write(cursor, table, sheet, rows, file_name, report) -> None:
+    """Insert new rows, update corrected ones (keeping what they held), skip exact duplicates."""
+    key = SPECS[table]["key"]
+    columns = [c[0] for c in SPECS[table]["columns"]]
+    seen: dict[tuple, tuple[int, dict]] = {}
+    unique = []
+    for number, row in rows:
+        k = tuple(row[c] for c in key)
+        if k in seen:
+            if seen[k][1] == row:
+                report.duplicates += 1
+            else:
+                report.rejections.append(Rejection(file_name, sheet.name, number, ", ".join(key), str(k),
+                                                   f"same key as row {seen[k][0]} with different content", {}))
+            continue
+        seen[k] = (number, row)
+        unique.append(row)
+    if not unique:
+        return
+    frame = pd.DataFrame(unique, columns=columns)
+    frame["import_id"] = report.import_id
+    cursor.register("incoming", frame)
+    try:
+        on = " and ".join(f"t.{c} = i.{c}" for c in key)
+        existing = cursor.execute(f"select t.* from {table} as t join incoming as i on {on}").df()
+        if not existing.empty:
+            existing_by_key = {tuple(_plain(r[c]) for c in key): r for r in existing.to_dict("records")}
+            new_rows, changed = [], []
+            for row in unique:
+                old = existing_by_key.get(tuple(row[c] for c in key))
+                if old is None:
+                    new_rows.append(row)
+                elif all(_plain(old[c]) == _plain(row[c]) for c in columns):
+                    report.duplicates += 1
+                else:
+                    changed.append((row, old))
+            for row, old in changed:
+                cursor.execute("insert into import_corrections values ($i, $t, $k, $p)", {
+                    "i": report.import_id, "t": table, "k": json.dumps([str(row[c]) for c in key]),
+                    "p": json.dumps({c: _plain(old[c]) for c in columns + ["import_id"]}, default=str)})
+                sets = ", ".join(f"{c} = ${c}" for c in columns if c not in key)
+                where = " and ".join(f"{c} = ${c}" for c in key)
+                cursor.execute(f"update {table} set {sets}, import_id = $import_id where {where}",
+                               {**row, "import_id": report.import_id})
+            report.updated += len(changed)
+            frame = pd.DataFrame(new_rows, columns=columns)
+            frame["import_id"] = report.import_id
+            cursor.unregister("incoming")
+            cursor.register("incoming", frame)
+        cursor.execute(f"insert into {table} by name select * from incoming")
+        report.loaded += len(frame)
+    finally:
+        cursor.unregister("incoming")
+
+
+def _plain(value):
+    if isinstance(value, pd.Timestamp):
+        return value.date() if value.time() == dt.time() else value.to_pydatetime()
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT or value is pd.NA:
+        return None
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+def _create_people(cursor, report: Report) -> None:
+    for resident_id, program_id, name, start in report.created.get("residents", []):
+        cursor.execute("insert into residents (resident_id, program_id, name, training_start_date, status, import_id) "
+                       "values ($r, $p, $n, $s, 'active', $i) on conflict do nothing",
+                       {"r": resident_id, "p": program_id, "n": name, "s": start, "i": report.import_id})
+    for person_id, name, role in report.created.get("people", []):
+        cursor.execute("insert into people (person_id, name, default_role, import_id) values ($p, $n, $r, $i) "
+                       "on conflict do nothing", {"p": person_id, "n": name, "r": role, "i": report.import_id})
+
+
+def _record(cursor, report: Report, data: bytes, program_id: str, actor_id: str | None) -> None:
+    created = {k: [c[2] if k == "residents" else c[1] for c in v] for k, v in report.created.items() if v}
+    cursor.execute("""
+        insert into imports values ($id, $program, $file, $checksum, $format, $at, $actor, $read, $loaded, $updated,
+            $rejected, $duplicates, $created, 'committed')
+    """, {"id": report.import_id, "program": program_id, "file": report.file_name,
+          "checksum": hashlib.sha256(data).hexdigest(), "format": report.format,
+          "at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "actor": actor_id, "read": report.rows_read,
+          "loaded": report.loaded, "updated": report.updated, "rejected": report.rejected,
+          "duplicates": report.duplicates, "created": json.dumps(created) if created else None})
+    for r in report.rejections:
+        cursor.execute("insert into import_rejections values ($i, $f, $s, $n, $c, $v, $reason, $raw)", {
+            "i": report.import_id, "f": r.file_name, "s": r.sheet, "n": r.row_number, "c": r.column, "v": r.value,
+            "reason": r.reason, "raw": json.dumps(r.raw)})
+    record(cursor, actor_id, "import", program_id=program_id, file=report.file_name, import_id=report.import_id,
+           loaded=report.loaded, updated=report.updated, rejected=report.rejected, duplicates=report.duplicates)
+
+
+def rollback_import(con: duckdb.DuckDBPyConnection, actor_id: str | None, import_id: str) -> None:
+    """Undo an import whole: remove the rows it added and give back what its corrections replaced."""
+    cursor = con.cursor()
+    cursor.execute("begin transaction")
+    try:
+        row = cursor.execute("select program_id, status from imports where import_id = $i",
+                             {"i": import_id}).fetchone()
+        if row is None or row[1] != "committed":
+            raise ImportFailed(f"No committed import {import_id}.")
+        for table, key_json, previous_json in cursor.execute(
+                "select table_name, row_key, previous from import_corrections where import_id = $i",
+                {"i": import_id}).fetchall():
+            previous = json.loads(previous_json)
+            key = SPECS[table]["key"]
+            sets = ", ".join(f"{c} = ${c}" for c in previous if c not in key)
+            where = " and ".join(f"{c} = ${c}" for c in key)
+            cursor.execute(f"update {table} set {sets} where {where}",
+                           {**previous, **dict(zip(key, json.loads(key_json)))})
+        for table in reversed(TABLE_ORDER):
+            cursor.execute(f"delete from {table} where import_id = $i", {"i": import_id})
+        cursor.execute("update imports set status = 'rolled back' where import_id = $i", {"i": import_id})
+        record(cursor, actor_id, "roll back import", program_id=row[0], import_id=import_id)
+        bump_data_version(cursor)
+        cursor.execute("commit")
+    except BaseException:
+        cursor.execute("rollback")
+        raise
+    finally:
+        cursor.close()
+
+
+def summary(report: Report) -> str:
+    lines = [f"{report.file_name}: {report.format}",
+             f"rows read {report.rows_read} = loaded {report.loaded} + updated {report.updated} + "
+             f"rejected {report.rejected} + duplicates skipped {report.duplicates}"]
+    for kind, created in report.created.items():
+        if created:
+            lines.append(f"created {len(created)} {kind}: " + ", ".join(str(c[2] if kind == "residents" else c[1])
+                                                                      for c in created[:20]))
+    lines += [f"  row {r.row_number}{f' ({r.sheet})' if r.sheet else ''}, {r.column}: {r.value!r}: {r.reason}"
+              for r in report.rejections[:50]]
+    if len(report.rejections) > 50:
+        lines.append(f"  ... and {len(report.rejections) - 50} more (see the rejections file)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from cbme import db
+
+    parser = argparse.ArgumentParser(description="Import an export file into the dashboard's database.")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--program", required=True, help="the program the file belongs to, e.g. EM")
+    parser.add_argument("--database", type=Path, default=Path("data/dashboard.duckdb"))
+    parser.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
+    args = parser.parse_args(argv)
+    try:
+        con = db.connect(args.database)
+    except db.DatabaseLocked as error:
+        print(f"error: {error} A scheduled import must run while the dashboard is stopped, or through the "
+              "dashboard's import page.", file=sys.stderr)
+        return 2
+    try:
+        report = run_import(con, args.file.read_bytes(), args.file.name, args.program, None,
+                            lambda share, text: print(f"{share:>4.0%} {text}", flush=True))
+    except (ImportFailed, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(summary(report))
+    if args.rejections and report.rejections:
+        report.rejections_frame().to_csv(args.rejections, index=False)
+    return 1 if report.rejections else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

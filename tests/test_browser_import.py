@@ -1,0 +1,37 @@
+"""Uploading an export through the import page in a real browser, and reading the reconciliation."""
+
+import shutil
+
+from playwright.sync_api import expect, sync_playwright
+
+from cbme import db
+from tests.conftest import FIXTURES
+from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
+
+
+def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
+    header = "X-Forwarded-Email"
+    with dashboard_server(tiny_file, env={"CBME_TRUSTED_HEADER": header}) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        context = browser.new_context(extra_http_headers={header: "admin@example.org"},
+                                      viewport={"width": 1400, "height": 1200})
+        page = context.new_page()
+        page.goto(f"{url}/imports")
+        wait_for_script(page)
+        expect(page.get_by_role("heading", name="Imports")).to_be_visible()
+        export = tmp_path / "elentra_export.csv"
+        shutil.copy(FIXTURES / "imports" / "elentra_export.csv", export)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(export))
+        wait_for_script(page)
+        expect(page.get_by_text("Detected: Elentra assessment export · 7 rows")).to_be_visible()
+        page.get_by_role("button", name="Import into Tiny Program").click()
+        wait_for_script(page)
+        expect(page.get_by_text("7 rows read = 4 loaded + 0 updated + 3 rejected + 0 duplicates skipped (7).")
+               ).to_be_visible()
+        expect(page.get_by_text("Created 1 new residents: Jordan New")).to_be_visible()
+        expect(page.get_by_role("button", name="Download the rejected rows (CSV)")).to_be_visible()
+        browser.close()
+    con = db.connect(tiny_file)
+    assert con.execute("select rows_read, rows_loaded, rows_rejected, imported_by from imports").fetchall() == [
+        (7, 4, 3, "AD1")]
+    con.close()
