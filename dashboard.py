@@ -14,8 +14,8 @@ PAGES = [
     ("pages/resident.py", "Resident progression", ":material/person:", "resident", COMMITTEE | {"coach"}),
     ("pages/coaching.py", "My coachees", ":material/diversity_3:", "coaching", {"coach"}),
     ("pages/oversight.py", "Program oversight", ":material/monitoring:", "oversight", {"program_lead"}),
-    ("pages/imports.py", "Imports", ":material/upload_file:", "imports", {"admin"}),
     ("pages/access.py", "People and access", ":material/manage_accounts:", "access", {"admin"}),
+    ("pages/imports.py", "Imports", ":material/upload_file:", "imports", {"admin"}),
     ("pages/audit.py", "Audit trail", ":material/policy:", "audit", {"admin"}),
 ]
 
