@@ -66,3 +66,10 @@ def test_pages_outside_a_role_are_not_offered(app, tiny_file, monkeypatch, email
     at.run()
     with pytest.raises(ValueError):
         at.switch_page(page)
+
+
+def test_import_page_for_an_administrator(app):
+    at = app("admin@example.org", "pages/imports.py")
+    assert at.title[0].value == "Imports"
+    assert any(s.value == "Import history" for s in at.subheader)
+    assert "No imports yet." in [c.value for c in at.caption]
