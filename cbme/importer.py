@@ -133,7 +133,7 @@ class Report:
     def rejections_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{"file": r.file_name, "sheet": r.sheet, "row": r.row_number, "column": r.column,
                               "value": r.value, "reason": r.reason, **{f"source: {k}": v for k, v in r.raw.items()}}
-                             for r in self.rejections],
+                             for r in sorted(self.rejections, key=lambda r: (r.sheet or "", r.row_number))],
                             columns=["file", "sheet", "row", "column", "value", "reason"])
 
 
@@ -588,7 +588,7 @@ def summary(report: Report) -> str:
             lines.append(f"created {len(created)} {kind}: " + ", ".join(str(c[2] if kind == "residents" else c[1])
                                                                       for c in created[:20]))
     lines += [f"  row {r.row_number}{f' ({r.sheet})' if r.sheet else ''}, {r.column}: {r.value!r}: {r.reason}"
-              for r in report.rejections[:50]]
+              for r in sorted(report.rejections, key=lambda r: (r.sheet or "", r.row_number))[:50]]
     if len(report.rejections) > 50:
         lines.append(f"  ... and {len(report.rejections) - 50} more (see the rejections file)")
     return "\n".join(lines)
