@@ -2,7 +2,8 @@
 what is stored, and load in one transaction, keeping every rejected row and every correction.
 
 Formats: the dashboard's canonical tables (a CSV per table, or an XLSX workbook with a sheet per
-table) and the Elentra-style assessment export (CSV). docs/importing.md describes the formats, the
+table), the Elentra-style assessment export (CSV) and the Royal College ePortfolio Observation Summary
+Report (XLSX). docs/importing.md describes the formats, the
 natural keys, how corrections and unknown people are handled, and the command line.
 
     python -m cbme.importer FILE --program EM [--database data/dashboard.duckdb] [--rejections out.csv]
@@ -122,6 +123,7 @@ class Report:
     rejections: list[Rejection] = field(default_factory=list)
     created: dict[str, list[str]] = field(default_factory=dict)
     committed: bool = False
+    checks: list[str] = field(default_factory=list)  # the file's own totals that do not match what was read
 
     @property
     def rejected(self) -> int:
@@ -139,11 +141,17 @@ class Report:
 
 @dataclass
 class Sheet:
-    """Rows as read: header names to text, with the row number a spreadsheet program would show."""
+    """Rows as read: header names to text, with the row number a spreadsheet program would show.
+    people, when set, holds the residents and observers the rows name (name -> first date, name ->
+    observer type), to be matched to stored people or created; skipped counts rows read but not kept
+    because they repeat others of the same file."""
 
     name: str | None
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]
+    people: tuple[dict, dict] | None = None
+    skipped: int = 0
+    checks: list[str] = field(default_factory=list)
 
 
 # Reading -------------------------------------------------------------------------------------------
@@ -307,6 +315,8 @@ def detect(data: bytes, file_name: str) -> tuple[str, list[tuple[str, Sheet]]]:
     """The format's name and (table, sheet) pairs to load."""
     if file_name.lower().endswith((".xlsx", ".xlsm")):
         sheets = read_xlsx(data, file_name)
+        if any(s.name == "EPA Observations" for s in sheets):
+            return "Royal College ePortfolio observation summary", read_rcep(data, file_name)
         tables = [(s.name, s) for s in sheets if s.name in SPECS]
         if tables:
             return "canonical workbook", sorted(tables, key=lambda t: TABLE_ORDER.index(t[0]))
@@ -315,7 +325,7 @@ def detect(data: bytes, file_name: str) -> tuple[str, list[tuple[str, Sheet]]]:
     sheet = read_csv(data, file_name)
     present = set(sheet.header)
     if set(ELENTRA_COLUMNS) <= present:
-        return "Elentra assessment export", [("elentra", sheet)]
+        return "Elentra assessment export", [("assessments", elentra_rows(sheet))]
     stem = Path(file_name).stem.lower()
     candidates = [t for t in SPECS if {c[0] for c in SPECS[t]["columns"] if c[2]} <= present]
     if candidates:
@@ -328,7 +338,7 @@ def detect(data: bytes, file_name: str) -> tuple[str, list[tuple[str, Sheet]]]:
         f"the Elentra assessment export ({', '.join(ELENTRA_COLUMNS)}).")
 
 
-def elentra_rows(sheet: Sheet, file_name: str, report: Report) -> tuple[Sheet, list[dict], list[dict]]:
+def elentra_rows(sheet: Sheet) -> Sheet:
     """The Elentra export as a canonical assessments sheet, with the residents and observers it names
     (by name), who are matched to stored people or created."""
     out, residents, observers = [], {}, {}
@@ -349,7 +359,132 @@ def elentra_rows(sheet: Sheet, file_name: str, report: Report) -> tuple[Sheet, l
             "stakes": "low", "context": raw["Situation Context"], "strengths": raw["Feedback"],
             "flag": ("patient safety" if "safety" in concern.lower() else "professionalism") if concern else "",
             "flag_comment": concern, "expired": expired or "no"}))
-    return Sheet(sheet.name, [c[0] for c in SPECS["assessments"]["columns"]], out), residents, observers
+    return Sheet(sheet.name, [c[0] for c in SPECS["assessments"]["columns"]], out, (residents, observers))
+
+
+STAGE_NAMES = {"transition to discipline": "TTD", "foundations of discipline": "FOD", "core of discipline": "COD",
+               "transition to practice": "TTP"}
+RCEP_HEADER = ["Observer Name", "Observer Type", "Rating Given", "Type", "Situation/Context", "Feedback",
+               "Professional and Safety Comments", "Date of Completion", "Date of Expiration"]
+
+
+def read_rcep(data: bytes, file_name: str) -> list[tuple[str, Sheet]]:
+    """The Royal College ePortfolio "Observation Summary Report" (one learner per workbook): the EPA
+    blocks of sheet EPA Observations become catalogue entries (code, title, required count from the
+    plan text) and observations; sheet Narratives adds the narratives no observation already carries.
+    Each block's snapshot totals are checked against the observations read."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    grid = [[_cell_text(c) for c in row] for row in book["EPA Observations"].iter_rows(values_only=True)]
+    learner_line = next((r[0] for r in grid[1:4] if r and " - " in r[0]), "")
+    learner, _, stage_name = learner_line.rpartition(" - ")
+    stage = STAGE_NAMES.get(stage_name.strip().lower(), "")
+    if not learner:
+        raise ImportFailed(f"{file_name}: sheet EPA Observations has no '<learner> - <stage>' line.")
+    epas, observations, checks, observers = [], [], [], {}
+    block, in_table = None, False
+    for number, row in enumerate(grid, start=1):
+        row = row + [""] * (10 - len(row))
+        first = row[0]
+        if first and row[1] and re.match(r"^(EPA\s*)?[A-Z]*\s*\d+(\.\d+)*$", first):
+            block = {"code": first, "title": row[1], "number": number, "plan": "", "snapshot": {}, "read": []}
+            epas.append(block)
+            in_table = False
+            continue
+        if block is None:
+            continue
+        if not block["plan"] and row[1] and not in_table and "Snapshot" not in first:
+            block["plan"] = row[1]
+        if first.startswith("Snapshot"):
+            for cell in row[1:]:
+                found = re.match(r'Total\s+"([^"]+)"(?:\s+observations)?\s*\((\d+)\)', cell)
+                if found:
+                    block["snapshot"][found.group(1).lower()] = int(found.group(2))
+        elif row[1:10] == RCEP_HEADER:
+            in_table = True
+        elif in_table and any(row[1:10]):
+            values = dict(zip(RCEP_HEADER, row[1:10]))
+            expired = not values["Date of Completion"] and bool(values["Date of Expiration"])
+            date = values["Date of Expiration"] if expired else values["Date of Completion"]
+            key = "|".join([learner, block["code"], values["Observer Name"], date]).lower()
+            observers.setdefault(values["Observer Name"], values["Observer Type"])
+            block["read"].append((values["Rating Given"], expired))
+            observations.append((number, {
+                "assessment_id": "RC-" + hashlib.sha1(key.encode()).hexdigest()[:16], "resident_id": learner,
+                "assessor_id": values["Observer Name"], "assessor_role": _role(values["Observer Type"]),
+                "form_type": "epa_observation", "assessment_date": date, "epa_code": block["code"],
+                "entrustment": "" if expired else values["Rating Given"],
+                "directly_observed": "yes" if "direct" in values["Type"].lower()
+                and "indirect" not in values["Type"].lower() else "no",
+                "stakes": "low", "context": values["Situation/Context"], "strengths": values["Feedback"],
+                "flag": ("patient safety" if "safety" in values["Professional and Safety Comments"].lower()
+                         else "professionalism") if values["Professional and Safety Comments"] else "",
+                "flag_comment": values["Professional and Safety Comments"], "expired": "yes" if expired else "no",
+                "_narrative": "|".join([values["Observer Name"], values["Date of Completion"],
+                                        values["Feedback"]]).lower()}))
+    for block in epas:
+        checks += _snapshot_check(block)
+    catalogue = [(b["number"], {"program_id": "", "epa_code": b["code"], "stage": stage, "title": b["title"],
+                                "required_observations": _required(b), "target_entrustment": "4",
+                                "contextual_requirements": "; ".join(
+                                    line.strip() for line in b["plan"].splitlines()[1:]
+                                    if line.strip() and not re.match(r"Collect\s+\d+", line.strip(), re.I))})
+                 for b in epas]
+    carried = {row.pop("_narrative") for _, row in observations}
+    narratives, skipped = _rcep_narratives(book, learner, carried, observers)
+    first = min((r["assessment_date"] for _, r in observations + narratives), default="")
+    people = ({learner: first}, observers)
+    header = [c[0] for c in SPECS["assessments"]["columns"]]
+    epa_sheet = Sheet("EPA Observations (catalogue)", [c[0] for c in SPECS["epas"]["columns"]], catalogue,
+                      checks=checks)
+    return [("epas", epa_sheet), ("assessments", Sheet("EPA Observations", header, observations, people)),
+            ("assessments", Sheet("Narratives", header, narratives, people, skipped))]
+
+
+def _required(block: dict) -> str:
+    found = re.search(r"Collect\s+(\d+)\s+observation", block["plan"], re.I)
+    return found.group(1) if found else str(block["snapshot"].get("required", ""))
+
+
+def _snapshot_check(block: dict) -> list[str]:
+    """The block's snapshot totals against what was read; a mismatch is reported, not fatal."""
+    read = {"observations": len(block["read"]), "expired": sum(e for _, e in block["read"]),
+            "achieved": sum(1 for rating, e in block["read"]
+                            if not e and (SCALE_WORDS.get(rating.lower()) or (int(rating) if rating.isdigit()
+                                                                                else 0)) >= 4)}
+    return [f"{block['code']}: the snapshot says {block['snapshot'][k]} {k}, the rows hold {v}."
+            for k, v in read.items() if k in block["snapshot"] and block["snapshot"][k] != v]
+
+
+def _rcep_narratives(book, learner: str, carried: set[str], observers: dict) -> tuple[list, int]:
+    """Narratives of sheet Narratives that no observation already carries, as field notes."""
+    if "Narratives" not in book.sheetnames:
+        return [], 0
+    grid = [[_cell_text(c) for c in row] for row in book["Narratives"].iter_rows(values_only=True)]
+    start = next((i for i, r in enumerate(grid) if r and r[0] == "Observer Name"), None)
+    if start is None:
+        return [], 0
+    header = grid[start]
+    rows, skipped = [], 0
+    for number, values in enumerate(grid[start + 1:], start=start + 2):
+        item = dict(zip(header, values + [""] * (len(header) - len(values))))
+        if not any(item.values()):
+            continue
+        if "|".join([item["Observer Name"], item["Date of Completion"], item["Feedback"]]).lower() in carried:
+            skipped += 1
+            continue
+        observers.setdefault(item["Observer Name"], item["Observer Type"])
+        key = "|".join([learner, item["Observer Name"], item["Date of Completion"], item["Feedback"]]).lower()
+        concern = item.get("Professional and Safety Comments", "")
+        rows.append((number, {
+            "assessment_id": "RCN-" + hashlib.sha1(key.encode()).hexdigest()[:16], "resident_id": learner,
+            "assessor_id": item["Observer Name"], "assessor_role": _role(item["Observer Type"]),
+            "form_type": "field_note", "assessment_date": item["Date of Completion"] or item["Date of Observation"],
+            "directly_observed": "no", "stakes": "low", "strengths": item["Feedback"],
+            "flag": ("patient safety" if "safety" in concern.lower() else "professionalism") if concern else "",
+            "flag_comment": concern, "expired": "no"}))
+    return rows, skipped
 
 
 def _role(observer_type: str) -> str:
@@ -365,21 +500,23 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
     """Import one file into program_id, all or nothing. Raises ImportFailed when the file as a whole
     cannot be read; rejected rows are reported, never loaded, and never stop the rest."""
     fmt, parts = detect(data, file_name)
+    for table, sheet in parts:  # a catalogue read from a learner's workbook belongs to the importing program
+        if table == "epas" and sheet.name and "catalogue" in sheet.name:
+            for _, row in sheet.rows:
+                row["program_id"] = program_id
     report = Report(f"I-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}", file_name, fmt)
     progress(0.1, "Checking the rows")
     cursor = con.cursor()
     try:
         batches = []
         for table, sheet in parts:
-            report.rows_read += len(sheet.rows)
-            if table == "elentra":
-                sheet, residents, observers = elentra_rows(sheet, file_name, report)
-                table = "assessments"
-                rows = validate(table, sheet, file_name, report)
-                rows = _match_people(cursor, rows, residents, observers, program_id, report)
-            else:
-                rows = validate(table, sheet, file_name, report)
+            report.rows_read += len(sheet.rows) + sheet.skipped
+            report.duplicates += sheet.skipped
+            rows = validate(table, sheet, file_name, report)
+            if sheet.people:
+                rows = _match_people(cursor, rows, *sheet.people, program_id, report)
             batches.append((table, sheet, rows))
+            report.checks += sheet.checks
         progress(0.4, "Checking references")
         batches = [(t, s, _check_references(cursor, t, s, rows, batches, program_id, file_name, report))
                    for t, s, rows in batches]
@@ -417,9 +554,12 @@ def _match_people(cursor, rows, residents, observers, program_id, report) -> lis
                      for n in residents if n.lower() not in known_residents}
     new_people = {n: f"P-{hashlib.sha1(n.lower().encode()).hexdigest()[:10]}"
                   for n in observers if n.lower() not in known_people}
-    report.created["residents"] = [(new_residents[n], program_id, n, first_seen.get(n)) for n in new_residents
-                                   if n in first_seen]
-    report.created["people"] = [(new_people[n], n, _role(observers[n])) for n in new_people]
+    report.created.setdefault("residents", []).extend(
+        (new_residents[n], program_id, n, first_seen.get(n)) for n in new_residents
+        if n in first_seen and new_residents[n] not in {c[0] for c in report.created.get("residents", [])})
+    report.created.setdefault("people", []).extend(
+        (new_people[n], n, _role(observers[n])) for n in new_people
+        if new_people[n] not in {c[0] for c in report.created.get("people", [])})
     for _, row in rows:
         name, observer = row["resident_id"], row["assessor_id"]
         row["resident_id"] = known_residents.get(name.lower()) or new_residents[name]
@@ -587,6 +727,7 @@ def summary(report: Report) -> str:
         if created:
             lines.append(f"created {len(created)} {kind}: " + ", ".join(str(c[2] if kind == "residents" else c[1])
                                                                       for c in created[:20]))
+    lines += [f"check: {check}" for check in report.checks]
     lines += [f"  row {r.row_number}{f' ({r.sheet})' if r.sheet else ''}, {r.column}: {r.value!r}: {r.reason}"
               for r in sorted(report.rejections, key=lambda r: (r.sheet or "", r.row_number))[:50]]
     if len(report.rejections) > 50:

@@ -10,8 +10,8 @@ from cbme.db import ROOT
 
 view = ui.view()
 st.title("Imports")
-st.caption("Formats: the dashboard's own tables (a CSV per table, or one workbook with a sheet per table) and "
-           "the Elentra assessment export. Re-importing a file, or an export that repeats last month's rows, "
+st.caption("Formats: the dashboard's own tables (a CSV per table, or one workbook with a sheet per table), "
+           "the Elentra assessment export and the Royal College ePortfolio observation summary workbook. Re-importing a file, or an export that repeats last month's rows, "
            "adds only what is new; a corrected row replaces the stored one. See docs/importing.md.")
 
 upload = st.file_uploader("Export file", type=["csv", "xlsx"], key="imports_file")
@@ -49,6 +49,8 @@ if report is not None:
     (st.success if report.reconciles() else st.error)(
         f"{report.rows_read:,} rows read = {report.loaded:,} loaded + {report.updated:,} updated + "
         f"{report.rejected:,} rejected + {report.duplicates:,} duplicates skipped ({total:,}).")
+    for check in report.checks:
+        st.warning(f"The file's own totals disagree with its rows: {check}", icon=":material/rule:")
     for kind, created in report.created.items():
         if created:
             st.text(f"Created {len(created)} new {kind}: "

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -248,3 +249,72 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(tiny_file, tmp_pa
     after = db.connect(tiny_file)
     assert {t: count(after, t) for t in counts} == counts
     after.close()
+
+
+def rcep_workbook(path: Path, snapshot_observations: int = 1) -> bytes:
+    """A learner's Observation Summary Report as the ePortfolio lays it out."""
+    from openpyxl import Workbook
+
+    header = ["Observer Name", "Observer Type", "Rating Given", "Type", "Situation/Context", "Feedback",
+              "Professional and Safety Comments", "Date of Completion", "Date of Expiration"]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "EPA Observations"
+    for row in [
+        ["Observation Summary Report"], ["Avery Stone - Foundations of Discipline"], [],
+        ["E2", "Initiating resuscitation"],
+        ["", "EPA form: resuscitation\nCollect 3 observations of achievement\nAt least 2 different observers"],
+        [], [],
+        ["Snapshot:", 'Total "Required" (3)', 'Total "Observations" (2)', 'Total "Achieved" observations (1)',
+         'Total "In progress" observations (0)', 'Total "Expired" observations (1)'],
+        ["", *header],
+        ["", "Dr. Alex Kim", "Faculty", "I needed to be there just in case", "Direct observation", "adult",
+         "Called for help early.", "", "06/01/2026", ""],
+        ["", "Dr. Rae Lin", "Faculty", "", "", "", "", "", "", "06/15/2026"],
+        ["C 5", "Managing several patients"],
+        ["", "EPA form: flow\nCollect 2 observations of achievement"],
+        ["Snapshot:", 'Total "Required" (2)', f'Total "Observations" ({snapshot_observations})'],
+        ["", *header],
+        ["", "Dr. Rae Lin", "Faculty", "3", "Direct observation", "", "Prioritised well.",
+         "Late to handover.", "06/03/2026", ""],
+    ]:
+        sheet.append(row)
+    narratives = book.create_sheet("Narratives")
+    for row in [["Observation Summary Report"], ["Avery Stone - Foundations of Discipline"],
+                ["Observer Name", "Observer Type", "Feedback", "Professional and Safety Comments",
+                 "Date of Observation", "Date of Completion"],
+                ["Dr. Alex Kim", "Faculty", "Called for help early.", "", "05/31/2026", "06/01/2026"],
+                ["Dr. Rae Lin", "Faculty", "Thoughtful family meeting.", "", "06/10/2026", "06/11/2026"]]:
+        narratives.append(row)
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_royal_college_observation_summary(tiny_rw, tmp_path):
+    data = rcep_workbook(tmp_path / "avery.xlsx")
+    report = run_import(tiny_rw, data, "avery.xlsx", "P1", "AD1")
+    assert report.format == "Royal College ePortfolio observation summary"
+    # 2 catalogue blocks + 3 observations + 2 narratives read. E2's block matches the catalogue (a
+    # duplicate); C 5 is added to it; one narrative repeats an observation's feedback (a duplicate).
+    assert (report.rows_read, report.loaded, report.updated, report.duplicates, report.rejected) == (7, 5, 0, 2, 0)
+    assert report.reconciles()
+    assert tiny_rw.execute("select stage, title, required_observations, contextual_requirements from epas "
+                           "where epa_code = 'C 5'").fetchone() == ("FOD", "Managing several patients", 2, None)
+    rows = tiny_rw.execute("""
+        select x.epa_code, p.name, x.assessment_date, x.entrustment, x.expired, x.form_type, x.flag
+        from assessments as x join people as p on p.person_id = x.assessor_id
+        where x.assessment_id like 'RC%' order by x.assessment_date, x.epa_code""").fetchall()
+    assert rows == [
+        ("E2", "Dr. Alex Kim", dt.date(2026, 6, 1), 4, False, "epa_observation", None),
+        ("C 5", "Dr. Rae Lin", dt.date(2026, 6, 3), 3, False, "epa_observation", "professionalism"),
+        (None, "Dr. Rae Lin", dt.date(2026, 6, 11), None, False, "field_note", None),
+        ("E2", "Dr. Rae Lin", dt.date(2026, 6, 15), None, True, "epa_observation", None),
+    ]
+    assert report.checks == []
+    assert [c[1] for c in report.created["people"]] == ["Dr. Rae Lin"]
+
+
+def test_royal_college_snapshot_totals_check_the_import(tiny_rw, tmp_path):
+    data = rcep_workbook(tmp_path / "avery.xlsx", snapshot_observations=2)
+    report = run_import(tiny_rw, data, "avery.xlsx", "P1", "AD1")
+    assert report.checks == ["C 5: the snapshot says 2 observations, the rows hold 1."]
