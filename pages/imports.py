@@ -11,8 +11,9 @@ from cbme.db import ROOT
 view = ui.view()
 st.title("Imports")
 st.caption("Formats: the dashboard's own tables (a CSV per table, or one workbook with a sheet per table), "
-           "the Elentra assessment export and the Royal College ePortfolio observation summary workbook. Re-importing a file, or an export that repeats last month's rows, "
-           "adds only what is new; a corrected row replaces the stored one. See docs/importing.md.")
+           "the Elentra assessment export and the Royal College ePortfolio observation summary workbook. "
+           "Re-importing a file, or an export that repeats last month's rows, adds only what is new; a corrected "
+           "row replaces the stored one. See docs/importing.md.")
 
 upload = st.file_uploader("Export file", type=["csv", "xlsx"], key="imports_file")
 if upload is not None:
