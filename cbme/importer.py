@@ -7,6 +7,7 @@ Report (XLSX). docs/importing.md describes the formats, the
 natural keys, how corrections and unknown people are handled, and the command line.
 
     python -m cbme.importer FILE --program EM [--database data/dashboard.duckdb] [--rejections out.csv]
+        [--mapping mapping.toml]
 """
 
 from __future__ import annotations
@@ -311,8 +312,12 @@ def _assessment_rules(row: dict) -> list[tuple]:
 
 # Formats -------------------------------------------------------------------------------------------
 
-def detect(data: bytes, file_name: str) -> tuple[str, list[tuple[str, Sheet]]]:
+def detect(data: bytes, file_name: str, mapping: dict | None = None) -> tuple[str, list[tuple[str, Sheet]]]:
     """The format's name and (table, sheet) pairs to load."""
+    if mapping is not None:
+        is_book = file_name.lower().endswith((".xlsx", ".xlsm"))
+        sheets = read_xlsx(data, file_name) if is_book else [read_csv(data, file_name)]
+        return f"mapped: {mapping.get('name', 'column mapping')}", apply_mapping(mapping, sheets, file_name)
     if file_name.lower().endswith((".xlsx", ".xlsm")):
         sheets = read_xlsx(data, file_name)
         if any(s.name == "EPA Observations" for s in sheets):
@@ -487,6 +492,84 @@ def _rcep_narratives(book, learner: str, carried: set[str], observers: dict) -> 
     return rows, skipped
 
 
+def load_mapping(text: str, name: str = "mapping") -> dict:
+    """A column-mapping file (TOML, docs/mapping.md), checked before any file is read."""
+    import tomllib
+
+    try:
+        mapping = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ImportFailed(f"{name} is not a valid mapping file: {error}") from error
+    for number, spec in enumerate(mapping.get("sheets", []), start=1):
+        table = spec.get("table")
+        if table not in SPECS:
+            raise ImportFailed(f"{name}, sheet entry {number}: table {table!r} is not one of {', '.join(SPECS)}.")
+        known = {c[0] for c in SPECS[table]["columns"]}
+        if spec.get("match_names") and (table != "assessments"
+                                        or set(spec["match_names"]) - {"resident_id", "assessor_id"}):
+            raise ImportFailed(f"{name}, sheet entry {number}: [match_names] applies to the resident_id and "
+                               "assessor_id of assessments only.")
+        for section in ("columns", "constants", "values", "lists", "match_names"):
+            unknown = set(spec.get(section, {})) - known
+            if unknown:
+                raise ImportFailed(f"{name}, sheet entry {number} ({table}): [{section}] names column(s) "
+                                   f"{', '.join(sorted(unknown))} that table {table} does not have.")
+    if not mapping.get("sheets"):
+        raise ImportFailed(f"{name} maps no sheet: add at least one [[sheets]] entry.")
+    return mapping
+
+
+def apply_mapping(mapping: dict, sheets: list[Sheet], file_name: str) -> list[tuple[str, Sheet]]:
+    """Rewrite source sheets into canonical tables as the mapping says: which sheet feeds which table,
+    which source column feeds which column, constants, value translations, date formats, lists, and
+    columns holding names to match to people rather than ids."""
+    by_name = {s.name: s for s in sheets}
+    parts = []
+    for spec in mapping["sheets"]:
+        source = by_name.get(spec.get("sheet")) if spec.get("sheet") else sheets[0]
+        if source is None:
+            raise ImportFailed(f"{file_name} has no sheet named {spec['sheet']!r}, which the mapping reads "
+                               f"(sheets: {', '.join(str(s.name) for s in sheets)}).")
+        missing = [c for c in spec.get("columns", {}).values() if c not in source.header]
+        if missing:
+            raise ImportFailed(f"{file_name}{f', sheet {source.name}' if source.name else ''}: the mapping reads "
+                               f"column(s) {', '.join(missing)}, which the file does not have.")
+        table = spec["table"]
+        values = {col: {str(k).lower(): str(v) for k, v in table_.items()}
+                  for col, table_ in spec.get("values", {}).items()}
+        date_format = spec.get("date_format", mapping.get("date_format"))
+        kinds = {c[0]: c[1] for c in SPECS[table]["columns"]}
+        rows = []
+        for number, raw in source.rows:
+            row = {}
+            for column in kinds:
+                if column in spec.get("constants", {}):
+                    text = str(spec["constants"][column])
+                elif column in spec.get("columns", {}):
+                    text = raw.get(spec["columns"][column], "")
+                else:
+                    text = ""
+                text = values.get(column, {}).get(text.lower(), text)
+                if column in spec.get("lists", {}) and text:  # list columns store ';', text columns ', '
+                    joiner = ";" if kinds[column] == "list" else ", "
+                    text = joiner.join(part.strip() for part in text.split(spec["lists"][column]) if part.strip())
+                if date_format and kinds[column] == "date" and text:
+                    try:
+                        text = dt.datetime.strptime(text, date_format).date().isoformat()
+                    except ValueError:
+                        pass  # left as read: validation reports it in words
+                row[column] = text
+            rows.append((number, row))
+        people = None
+        names = spec.get("match_names", {})
+        if names:
+            residents = {r["resident_id"]: r["assessment_date"] for _, r in rows} if names.get("resident_id") else {}
+            observers = {r["assessor_id"]: r["assessor_role"] for _, r in rows} if names.get("assessor_id") else {}
+            people = (residents, observers)
+        parts.append((table, Sheet(source.name, list(kinds), rows, people)))
+    return sorted(parts, key=lambda part: TABLE_ORDER.index(part[0]))
+
+
 def _role(observer_type: str) -> str:
     lowered = observer_type.lower()
     return next((r for r in ROLE_VALUES if r in lowered), "faculty" if "attending" in lowered or
@@ -496,13 +579,14 @@ def _role(observer_type: str) -> str:
 # Loading -------------------------------------------------------------------------------------------
 
 def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, program_id: str,
-               actor_id: str | None, progress: Callable[[float, str], None] = lambda share, text: None) -> Report:
+               actor_id: str | None, progress: Callable[[float, str], None] = lambda share, text: None,
+               mapping: dict | None = None) -> Report:
     """Import one file into program_id, all or nothing. Raises ImportFailed when the file as a whole
     cannot be read; rejected rows are reported, never loaded, and never stop the rest."""
-    fmt, parts = detect(data, file_name)
+    fmt, parts = detect(data, file_name, mapping)
     for table, sheet in parts:  # a catalogue read from a learner's workbook belongs to the importing program
-        if table == "epas" and sheet.name and "catalogue" in sheet.name:
-            for _, row in sheet.rows:
+        for _, row in sheet.rows:
+            if (table == "epas" and sheet.name and "catalogue" in sheet.name) or row.get("program_id") == "$program":
                 row["program_id"] = program_id
     report = Report(f"I-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}", file_name, fmt)
     progress(0.1, "Checking the rows")
@@ -561,9 +645,12 @@ def _match_people(cursor, rows, residents, observers, program_id, report) -> lis
         (new_people[n], n, _role(observers[n])) for n in new_people
         if new_people[n] not in {c[0] for c in report.created.get("people", [])})
     for _, row in rows:
-        name, observer = row["resident_id"], row["assessor_id"]
-        row["resident_id"] = known_residents.get(name.lower()) or new_residents[name]
-        row["assessor_id"] = known_people.get(observer.lower()) or new_people[observer]
+        if residents:
+            name = row["resident_id"]
+            row["resident_id"] = known_residents.get(name.lower()) or new_residents.get(name, name)
+        if observers:
+            observer = row["assessor_id"]
+            row["assessor_id"] = known_people.get(observer.lower()) or new_people.get(observer, observer)
     return rows
 
 
@@ -745,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--program", required=True, help="the program the file belongs to, e.g. EM")
     parser.add_argument("--database", type=Path, default=Path("data/dashboard.duckdb"))
     parser.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
+    parser.add_argument("--mapping", type=Path, help="a column-mapping file (docs/mapping.md)")
     args = parser.parse_args(argv)
     try:
         con = db.connect(args.database)
@@ -753,8 +841,9 @@ def main(argv: list[str] | None = None) -> int:
               "dashboard's import page.", file=sys.stderr)
         return 2
     try:
+        mapping = load_mapping(args.mapping.read_text(), args.mapping.name) if args.mapping else None
         report = run_import(con, args.file.read_bytes(), args.file.name, args.program, None,
-                            lambda share, text: print(f"{share:>4.0%} {text}", flush=True))
+                            lambda share, text: print(f"{share:>4.0%} {text}", flush=True), mapping)
     except (ImportFailed, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

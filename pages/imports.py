@@ -16,10 +16,14 @@ st.caption("Formats: the dashboard's own tables (a CSV per table, or one workboo
            "row replaces the stored one. See docs/importing.md.")
 
 upload = st.file_uploader("Export file", type=["csv", "xlsx"], key="imports_file")
+mapping_file = st.file_uploader("Column mapping (optional, for any other export: see docs/mapping.md)", type=["toml"],
+                                key="imports_mapping")
 if upload is not None:
     data = upload.getvalue()
     try:
-        detected, parts = importer.detect(data, upload.name)
+        mapping = importer.load_mapping(mapping_file.getvalue().decode("utf-8", "replace"), mapping_file.name) \
+            if mapping_file is not None else None
+        detected, parts = importer.detect(data, upload.name, mapping)
     except importer.ImportFailed as error:
         st.error(str(error))
     else:
@@ -32,7 +36,7 @@ if upload is not None:
             bar = st.progress(0.0, text="Reading")
             try:
                 report = importer.run_import(ui.connection(), data, upload.name, view.program_id, view.viewer_id,
-                                             lambda share, text: bar.progress(share, text=text))
+                                             lambda share, text: bar.progress(share, text=text), mapping)
                 st.session_state["imports_report"] = report
             except importer.ImportFailed as error:
                 st.error(str(error))

@@ -318,3 +318,94 @@ def test_royal_college_snapshot_totals_check_the_import(tiny_rw, tmp_path):
     data = rcep_workbook(tmp_path / "avery.xlsx", snapshot_observations=2)
     report = run_import(tiny_rw, data, "avery.xlsx", "P1", "AD1")
     assert report.checks == ["C 5: the snapshot says 2 observations, the rows hold 1."]
+
+
+MAPPINGS = Path(__file__).resolve().parent.parent / "data" / "mappings"
+
+
+def mapping(name):
+    from cbme.importer import load_mapping
+
+    return load_mapping((MAPPINGS / name).read_text(), name)
+
+
+def test_worked_example_home_made_three_sheet_workbook(tiny_rw, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    learners = book.active
+    learners.title = "Learners"
+    learners.append(["Learner", "Learner ID", "Start date", "Status"])
+    learners.append(["Robin Vale", "H-001", "01/07/2025", "Active"])
+    learners.append(["Kim Ash", "H-002", "01/07/2025", "LOA"])
+    catalogue = book.create_sheet("EPA list")
+    catalogue.append(["Code", "Description", "Stage", "Number required", "Expected level"])
+    catalogue.append(["H1", "Assessing chest pain", "Foundations", 4, 4])
+    observations = book.create_sheet("Observations")
+    observations.append(["Form #", "Learner ID", "Assessor", "Assessor role", "Date", "EPA", "Score",
+                         "Seen directly?", "Setting", "Case features", "What went well", "Next steps",
+                         "Concern type", "Concern"])
+    observations.append(["F-1", "H-001", "Dr. Alex Kim", "Staff", "03/09/2025", "H1", "Indirect supervision", "Y",
+                         "Emergency department", "adult / chest pain", "Thorough.", "Commit to a diagnosis sooner.",
+                         "", ""])
+    observations.append(["F-2", "H-002", "Dr. Lee Park", "Senior resident", "04/09/2025", "H1", "Observe only", "N",
+                         "Ward", "", "", "", "Professionalism", "Left without handover."])
+    observations.append(["F-3", "H-001", "Dr. Lee Park", "Staff", "31/02/2025", "H1", "Independent", "Y", "", "", "",
+                         "", "", ""])
+    path = tmp_path / "home-made.xlsx"
+    book.save(path)
+    report = run_import(tiny_rw, path.read_bytes(), path.name, "P1", "AD1", mapping=mapping("homemade-workbook.toml"))
+    assert report.format == "mapped: Home-made program workbook"
+    assert (report.rows_read, report.loaded, report.rejected) == (6, 5, 1) and report.reconciles()
+    assert [(r.sheet, r.row_number, r.column, r.value) for r in report.rejections] == [
+        ("Observations", 4, "assessment_date", "31/02/2025")]
+    assert tiny_rw.execute("select resident_id, program_id, training_start_date, status from residents "
+                           "where resident_id like 'H-%' order by 1").fetchall() == [
+        ("H-001", "P1", dt.date(2025, 7, 1), "active"), ("H-002", "P1", dt.date(2025, 7, 1), "on leave")]
+    assert tiny_rw.execute("select stage, required_observations, target_entrustment from epas where epa_code = 'H1'"
+                           ).fetchone() == ("FOD", 4, 4)
+    rows = tiny_rw.execute("""
+        select x.assessment_id, p.name, x.assessor_role, x.assessment_date, x.entrustment, x.directly_observed,
+            x.context, x.flag, x.flag_comment
+        from assessments as x join people as p on p.person_id = x.assessor_id
+        where x.assessment_id like 'F-%' order by 1""").fetchall()
+    assert rows == [
+        ("F-1", "Dr. Alex Kim", "faculty", dt.date(2025, 9, 3), 3, True, "adult, chest pain", None, None),
+        ("F-2", "Dr. Lee Park", "resident", dt.date(2025, 9, 4), 1, False, None, "professionalism",
+         "Left without handover."),
+    ]
+    assert [c[1] for c in report.created["people"]] == ["Dr. Lee Park"]
+
+
+def test_worked_example_mini_cex_survey_csv(tiny_rw):
+    export = ("Response ID;Resident;Evaluator;Date of encounter;Overall;Clinic or ward;Comments;Suggestions\n"
+              "501;Avery Stone;Dr. Alex Kim;05/12/2026;Superior;Clinic;Clear plan.;Summarise for the patient.\n"
+              "502;Casey New;Dr. Alex Kim;05/13/2026;Satisfactory;Ward;;\n"
+              "503;Avery Stone;Dr. Alex Kim;05/14/2026;Brilliant;Ward;;\n").encode("cp1252")
+    report = run_import(tiny_rw, export, "minicex.csv", "P1", "AD1", mapping=mapping("minicex-survey.toml"))
+    assert (report.rows_read, report.loaded, report.rejected) == (3, 2, 1)
+    assert report.rejections[0].reason == "not an entrustment rating (1-5, or the scale's words)"
+    assert [c[2] for c in report.created["residents"]] == ["Casey New"]
+    rows = tiny_rw.execute("""select r.name, x.form_type, x.entrustment, x.directly_observed, x.improvement
+                              from assessments as x join residents as r using (resident_id)
+                              where x.assessment_id in ('501', '502') order by 1""").fetchall()
+    assert rows == [("Avery Stone", "mini_cex", 5, True, "Summarise for the patient."),
+                    ("Casey New", "mini_cex", 3, True, None)]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[[sheets]]\ntable = "grades"\n', "table 'grades' is not one of"),
+    ('[[sheets]]\ntable = "assessments"\n[sheets.columns]\nshoe_size = "Size"\n', "names column\\(s\\) shoe_size"),
+    ("name = 'nothing'\n", "maps no sheet"),
+    ("[[sheets\n", "not a valid mapping file"),
+])
+def test_a_broken_mapping_is_refused_in_words(text, message):
+    from cbme.importer import load_mapping
+
+    with pytest.raises(ImportFailed, match=message):
+        load_mapping(text, "bad.toml")
+
+
+def test_a_mapping_reading_a_missing_column_gives_one_message(tiny_rw):
+    with pytest.raises(ImportFailed, match="the mapping reads column\\(s\\) Response ID"):
+        run_import(tiny_rw, b"Id;Resident\n1;A\n", "other.csv", "P1", "AD1", mapping=mapping("minicex-survey.toml"))
