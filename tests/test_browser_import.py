@@ -21,7 +21,7 @@ def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
         expect(page.get_by_role("heading", name="Imports")).to_be_visible()
         export = tmp_path / "elentra_export.csv"
         shutil.copy(FIXTURES / "imports" / "elentra_export.csv", export)
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(export))
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(export))
         wait_for_script(page)
         expect(page.get_by_text("Detected: Elentra assessment export · 7 rows")).to_be_visible()
         page.get_by_role("button", name="Import into Tiny Program").click()
