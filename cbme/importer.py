@@ -12,7 +12,6 @@ natural keys, how corrections and unknown people are handled, and the command li
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -122,7 +121,7 @@ class Report:
     updated: int = 0
     duplicates: int = 0
     rejections: list[Rejection] = field(default_factory=list)
-    created: dict[str, list[str]] = field(default_factory=dict)
+    created: dict[str, list] = field(default_factory=lambda: {"residents": [], "people": []})
     committed: bool = False
     checks: list[str] = field(default_factory=list)  # the file's own totals that do not match what was read
 
@@ -142,17 +141,28 @@ class Report:
 
 @dataclass
 class Sheet:
-    """Rows as read: header names to text, with the row number a spreadsheet program would show.
-    people, when set, holds the residents and observers the rows name (name -> first date, name ->
-    observer type), to be matched to stored people or created; skipped counts rows read but not kept
-    because they repeat others of the same file."""
+    """Rows as read, all text: a frame with one column per header name and __row, the row number a
+    spreadsheet program would show (the header is row 1). people, when set, holds the residents and
+    observers the rows name (name -> first date, name -> observer type), to be matched to stored people
+    or created; skipped counts rows read but not kept because they repeat others of the same file;
+    checks are the file's own totals that disagree with its rows."""
 
     name: str | None
     header: list[str]
-    rows: list[tuple[int, dict[str, str]]]
+    frame: pd.DataFrame
     people: tuple[dict, dict] | None = None
     skipped: int = 0
     checks: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_rows(cls, name, header, rows: list[tuple[int, dict]], people=None, skipped=0, checks=None) -> Sheet:
+        frame = pd.DataFrame([{**{h: "" for h in header}, **row, "__row": number} for number, row in rows],
+                             columns=[*header, "__row"]).fillna("")
+        return cls(name, header, frame, people, skipped, checks or [])
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, str]]]:
+        return [(int(r["__row"]), {h: r[h] for h in self.header}) for r in self.frame.to_dict("records")]
 
 
 # Reading -------------------------------------------------------------------------------------------
@@ -174,14 +184,18 @@ def read_csv(data: bytes, file_name: str) -> Sheet:
     text = decode(data, file_name)
     first = text.splitlines()[0] if text.splitlines() else ""
     delimiter = max([",", ";", "\t"], key=first.count)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    header = [h.strip() for h in records[0]]
-    rows = []
-    for number, values in enumerate(records[1:], start=2):
-        if not any(v.strip() for v in values):
-            continue  # a blank line is not a row
-        rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
-    return Sheet(None, header, rows)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ImportFailed(f"{file_name} cannot be read as a table: {error}") from error
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.fillna("")
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    frame["__row"] = range(2, len(frame) + 2)
+    blank = (frame.drop(columns="__row") == "").all(axis=1)
+    return Sheet(None, list(frame.columns[:-1]), frame[~blank].reset_index(drop=True))
 
 
 def read_xlsx(data: bytes, file_name: str) -> list[Sheet]:
@@ -199,7 +213,7 @@ def read_xlsx(data: bytes, file_name: str) -> list[Sheet]:
         header = [h.strip() for h in cells[0]]
         rows = [(n, {h: (vals[i] if i < len(vals) else "") for i, h in enumerate(header) if h})
                 for n, vals in enumerate(cells[1:], start=2) if any(v.strip() for v in vals)]
-        sheets.append(Sheet(ws.title, header, rows))
+        sheets.append(Sheet.from_rows(ws.title, [h for h in header if h], rows))
     return sheets
 
 
@@ -217,100 +231,117 @@ def _cell_text(value) -> str:
 
 # Values --------------------------------------------------------------------------------------------
 
-def parse_date(text: str) -> dt.date:
-    text = text.strip()
-    for pattern in ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial day number
-        return EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
-    raise ValueError("not a date (expected YYYY-MM-DD, MM/DD/YYYY or an Excel date)")
+DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+NOT_A_DATE = "not a date (expected YYYY-MM-DD, MM/DD/YYYY or an Excel date)"
 
 
-def convert(kind: str, text: str, allowed: list[str] | None):
-    """The stored value for a cell, or ValueError with the reason in words."""
+def _dates(text: pd.Series) -> pd.Series:
+    """Dates from text in any of DATE_FORMATS or as Excel day numbers; NaT where none fits."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for pattern in DATE_FORMATS:
+        missing = parsed.isna()
+        if not missing.any():
+            break
+        parsed[missing] = pd.to_datetime(text[missing], format=pattern, errors="coerce")
+    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{5}(\.0+)?")), errors="coerce")
+    from_serial = pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(serial, unit="D")
+    return parsed.fillna(from_serial).dt.normalize()
+
+
+def _convert(kind: str, text: pd.Series, allowed: list[str] | None) -> tuple[pd.Series, pd.Series]:
+    """Stored values for non-empty cells, and the reason in words where a cell cannot be read."""
+    problem = pd.Series(None, index=text.index, dtype=object)
     if kind == "date":
-        return parse_date(text)
-    if kind == "timestamp":
-        try:
-            return dt.datetime.fromisoformat(text)
-        except ValueError:
-            return dt.datetime.combine(parse_date(text), dt.time())
-    if kind == "int":
-        if not re.fullmatch(r"\d+(\.0+)?", text):
-            raise ValueError("not a whole number")
-        return int(float(text))
-    if kind == "bool":
-        lowered = text.lower()
-        if lowered in TRUE_WORDS:
-            return True
-        if lowered in FALSE_WORDS:
-            return False
-        raise ValueError("not yes or no")
-    if kind == "entrustment":
-        words = SCALE_WORDS.get(text.lower().rstrip("."))
-        if words:
-            return words
-        if not re.fullmatch(r"\d+(\.0+)?", text):
-            raise ValueError("not an entrustment rating (1-5, or the scale's words)")
-        value = int(float(text))
-        if not 1 <= value <= 5:
-            raise ValueError("entrustment rating out of range (1-5)")
-        return value
-    if kind == "list":
-        return [part.strip() for part in text.split(";") if part.strip()]
-    if allowed:
-        match = next((a for a in allowed if a.lower() == text.lower()), None)
-        match = match or next((code for code, label in FORM_TYPES.items() if label.lower() == text.lower()
-                               and code in allowed), None)
-        if match is None:
-            raise ValueError(f"not one of: {', '.join(allowed)}")
-        return match
-    return text
+        value = _dates(text)
+        problem[value.isna()] = NOT_A_DATE
+    elif kind == "timestamp":
+        value = pd.to_datetime(text, errors="coerce", format="ISO8601").fillna(_dates(text))
+        problem[value.isna()] = "not a date and time"
+    elif kind == "int":
+        number = pd.to_numeric(text, errors="coerce")
+        whole = number.notna() & (number == number.round()) & (number >= 0)
+        value = number.where(whole).astype("Int64")
+        problem[~whole] = "not a whole number"
+    elif kind == "bool":
+        lowered = text.str.lower()
+        value = lowered.map({**{t: True for t in TRUE_WORDS}, **{f: False for f in FALSE_WORDS}})
+        problem[value.isna()] = "not yes or no"
+    elif kind == "entrustment":
+        words = text.str.lower().str.rstrip(".").map(SCALE_WORDS)
+        number = pd.to_numeric(text.where(text.str.fullmatch(r"\d+(\.0+)?")), errors="coerce")
+        value = words.fillna(number.where(number.between(1, 5))).astype("Int64")
+        problem[words.isna() & number.isna()] = "not an entrustment rating (1-5, or the scale's words)"
+        problem[words.isna() & number.notna() & ~number.between(1, 5)] = "entrustment rating out of range (1-5)"
+    elif kind == "list":
+        value = text.map(lambda t: ";".join(p.strip() for p in t.split(";") if p.strip()))
+    elif allowed:
+        names = {a.lower(): a for a in allowed} | {label.lower(): code for code, label in FORM_TYPES.items()
+                                                   if code in allowed}
+        value = text.str.lower().map(names)
+        problem[value.isna()] = f"not one of: {', '.join(allowed)}"
+    else:
+        value = text
+    return value, problem
 
 
-def validate(table: str, sheet: Sheet, file_name: str, report: Report) -> list[tuple[int, dict]]:
-    """Typed rows of a canonical table; each row with a problem becomes rejections instead."""
-    good = []
-    for number, raw in sheet.rows:
-        row, problems = {}, []
-        for name, kind, required, allowed in SPECS[table]["columns"]:
-            text = raw.get(name, "")
-            if text == "":
-                if required:
-                    problems.append((name, text, "required value missing"))
-                row[name] = [] if kind == "list" else DEFAULTS.get((table, name))
-                continue
-            try:
-                row[name] = convert(kind, text, allowed)
-            except ValueError as error:
-                problems.append((name, text, str(error)))
-        if table == "assessments" and not problems:
-            problems += _assessment_rules(row)
-        if problems:
-            report.rejections += [Rejection(file_name, sheet.name, number, c, v, r, raw) for c, v, r in problems]
-        else:
-            good.append((number, row))
-    return good
+def validate(table: str, sheet: Sheet, file_name: str, report: Report) -> pd.DataFrame:
+    """The typed rows of a canonical table (with __row); each row with a problem becomes rejections
+    naming the file, sheet, row, column, value and reason, and is left out."""
+    frame = sheet.frame
+    out = pd.DataFrame({"__row": frame["__row"]}, index=frame.index)
+    problems: list[tuple[pd.Series, str, pd.Series | str]] = []
+    for name, kind, required, allowed in SPECS[table]["columns"]:
+        text = frame[name] if name in frame else pd.Series("", index=frame.index)
+        empty = text == ""
+        if required:
+            problems.append((empty, name, "required value missing"))
+        value, problem = _convert(kind, text[~empty], allowed)
+        problems.append((problem.notna().reindex(frame.index, fill_value=False), name,
+                         problem.reindex(frame.index)))
+        column = pd.Series(DEFAULTS.get((table, name)), index=frame.index, dtype=object)
+        column[~empty] = value.astype(object).where(value.notna(), None)
+        out[name] = column
+    bad = pd.Series(False, index=frame.index)
+    for mask, _, _ in problems:
+        bad |= mask
+    if table == "assessments":
+        bad |= _assessment_rules(out, ~bad, problems)
+    _reject(sheet, file_name, report, problems)
+    return out[~bad]
 
 
-def _assessment_rules(row: dict) -> list[tuple]:
-    problems = []
-    row["expired"] = bool(row["expired"])
-    row["stakes"] = row["stakes"] or ("high" if row["form_type"] == "iter" else "low")
-    row["assessor_role"] = row["assessor_role"] or "faculty"
-    if row["form_type"] == "epa_observation" and not row["epa_code"]:
-        problems.append(("epa_code", "", "an EPA observation needs its EPA"))
-    if row["expired"] and row["entrustment"] is not None:
-        problems.append(("entrustment", str(row["entrustment"]), "an expired form has no rating"))
-    if row["form_type"] == "epa_observation" and not row["expired"] and row["entrustment"] is None:
-        problems.append(("entrustment", "", "a completed EPA observation needs its rating"))
-    return problems
+def _assessment_rules(out: pd.DataFrame, clean: pd.Series, problems: list) -> pd.Series:
+    """Defaults and the rules that join columns, on rows otherwise clean; returns the rows they reject."""
+    out["expired"] = out["expired"].map(lambda v: False if v is None or pd.isna(v) else bool(v))
+    out["stakes"] = out["stakes"].where(out["stakes"].notna(), out["form_type"].map(
+        lambda f: "high" if f == "iter" else "low"))
+    out["assessor_role"] = out["assessor_role"].where(out["assessor_role"].notna(), "faculty")
+    epa_form = out["form_type"] == "epa_observation"
+    rules = [
+        (clean & epa_form & out["epa_code"].isna(), "epa_code", "an EPA observation needs its EPA"),
+        (clean & out["expired"] & out["entrustment"].notna(), "entrustment", "an expired form has no rating"),
+        (clean & epa_form & ~out["expired"] & out["entrustment"].isna(), "entrustment",
+         "a completed EPA observation needs its rating"),
+    ]
+    problems += rules
+    rejected = pd.Series(False, index=out.index)
+    for mask, _, _ in rules:
+        rejected |= mask
+    return rejected
 
 
-# Formats -------------------------------------------------------------------------------------------
+def _reject(sheet: Sheet, file_name: str, report: Report, problems: list) -> None:
+    """Rejections for every flagged cell, in row order; the source row goes with each."""
+    found = []
+    for mask, column, reason in problems:
+        for index in mask[mask].index:
+            text = sheet.frame.at[index, column] if column in sheet.frame else ""
+            found.append((index, column, text, reason if isinstance(reason, str) else reason[index]))
+    for index, column, text, reason in sorted(found, key=lambda f: f[0]):
+        raw = {h: sheet.frame.at[index, h] for h in sheet.header}
+        report.rejections.append(Rejection(file_name, sheet.name, int(sheet.frame.at[index, "__row"]), column,
+                                           text, reason, raw))
+
 
 def detect(data: bytes, file_name: str, mapping: dict | None = None) -> tuple[str, list[tuple[str, Sheet]]]:
     """The format's name and (table, sheet) pairs to load."""
@@ -364,7 +395,7 @@ def elentra_rows(sheet: Sheet) -> Sheet:
             "stakes": "low", "context": raw["Situation Context"], "strengths": raw["Feedback"],
             "flag": ("patient safety" if "safety" in concern.lower() else "professionalism") if concern else "",
             "flag_comment": concern, "expired": expired or "no"}))
-    return Sheet(sheet.name, [c[0] for c in SPECS["assessments"]["columns"]], out, (residents, observers))
+    return Sheet.from_rows(sheet.name, [c[0] for c in SPECS["assessments"]["columns"]], out, (residents, observers))
 
 
 STAGE_NAMES = {"transition to discipline": "TTD", "foundations of discipline": "FOD", "core of discipline": "COD",
@@ -441,10 +472,10 @@ def read_rcep(data: bytes, file_name: str) -> list[tuple[str, Sheet]]:
     first = min((r["assessment_date"] for _, r in observations + narratives), default="")
     people = ({learner: first}, observers)
     header = [c[0] for c in SPECS["assessments"]["columns"]]
-    epa_sheet = Sheet("EPA Observations (catalogue)", [c[0] for c in SPECS["epas"]["columns"]], catalogue,
-                      checks=checks)
-    return [("epas", epa_sheet), ("assessments", Sheet("EPA Observations", header, observations, people)),
-            ("assessments", Sheet("Narratives", header, narratives, people, skipped))]
+    epa_sheet = Sheet.from_rows("EPA Observations (catalogue)", [c[0] for c in SPECS["epas"]["columns"]], catalogue,
+                                checks=checks)
+    return [("epas", epa_sheet), ("assessments", Sheet.from_rows("EPA Observations", header, observations, people)),
+            ("assessments", Sheet.from_rows("Narratives", header, narratives, people, skipped))]
 
 
 def _required(block: dict) -> str:
@@ -566,7 +597,7 @@ def apply_mapping(mapping: dict, sheets: list[Sheet], file_name: str) -> list[tu
             residents = {r["resident_id"]: r["assessment_date"] for _, r in rows} if names.get("resident_id") else {}
             observers = {r["assessor_id"]: r["assessor_role"] for _, r in rows} if names.get("assessor_id") else {}
             people = (residents, observers)
-        parts.append((table, Sheet(source.name, list(kinds), rows, people)))
+        parts.append((table, Sheet.from_rows(source.name, list(kinds), rows, people)))
     return sorted(parts, key=lambda part: TABLE_ORDER.index(part[0]))
 
 
@@ -585,16 +616,18 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
     cannot be read; rejected rows are reported, never loaded, and never stop the rest."""
     fmt, parts = detect(data, file_name, mapping)
     for table, sheet in parts:  # a catalogue read from a learner's workbook belongs to the importing program
-        for _, row in sheet.rows:
-            if (table == "epas" and sheet.name and "catalogue" in sheet.name) or row.get("program_id") == "$program":
-                row["program_id"] = program_id
+        if "program_id" in sheet.frame:
+            own = sheet.frame["program_id"] == "$program"
+            if table == "epas" and sheet.name and "catalogue" in sheet.name:
+                own |= True
+            sheet.frame.loc[own, "program_id"] = program_id
     report = Report(f"I-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}", file_name, fmt)
     progress(0.1, "Checking the rows")
     cursor = con.cursor()
     try:
         batches = []
         for table, sheet in parts:
-            report.rows_read += len(sheet.rows) + sheet.skipped
+            report.rows_read += len(sheet.frame) + sheet.skipped
             report.duplicates += sheet.skipped
             rows = validate(table, sheet, file_name, report)
             if sheet.people:
@@ -625,116 +658,121 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
     return report
 
 
-def _match_people(cursor, rows, residents, observers, program_id, report) -> list[tuple[int, dict]]:
+def _match_people(cursor, rows: pd.DataFrame, residents, observers, program_id, report) -> pd.DataFrame:
     """Replace names by ids: stored people matched by name (case-insensitive), others created."""
     known_residents = dict(cursor.execute(
         "select lower(name), resident_id from residents where program_id = $p", {"p": program_id}).fetchall())
     known_people = dict(cursor.execute("select lower(name), person_id from people").fetchall())
-    first_seen = {}
-    for _, row in rows:
-        first_seen.setdefault(row["resident_id"], row["assessment_date"])
-        first_seen[row["resident_id"]] = min(first_seen[row["resident_id"]], row["assessment_date"])
-    new_residents = {n: f"R-{hashlib.sha1((program_id + n.lower()).encode()).hexdigest()[:10]}"
-                     for n in residents if n.lower() not in known_residents}
-    new_people = {n: f"P-{hashlib.sha1(n.lower().encode()).hexdigest()[:10]}"
-                  for n in observers if n.lower() not in known_people}
-    report.created.setdefault("residents", []).extend(
-        (new_residents[n], program_id, n, first_seen.get(n)) for n in new_residents
-        if n in first_seen and new_residents[n] not in {c[0] for c in report.created.get("residents", [])})
-    report.created.setdefault("people", []).extend(
-        (new_people[n], n, _role(observers[n])) for n in new_people
-        if new_people[n] not in {c[0] for c in report.created.get("people", [])})
-    for _, row in rows:
-        if residents:
-            name = row["resident_id"]
-            row["resident_id"] = known_residents.get(name.lower()) or new_residents.get(name, name)
-        if observers:
-            observer = row["assessor_id"]
-            row["assessor_id"] = known_people.get(observer.lower()) or new_people.get(observer, observer)
+    created_residents = {c[2]: c[0] for c in report.created.get("residents", [])}
+    created_people = {c[1]: c[0] for c in report.created.get("people", [])}
+    if residents:
+        first_seen = rows.groupby("resident_id")["assessment_date"].min().to_dict()
+        for name in rows["resident_id"].unique():
+            if name.lower() not in known_residents and name not in created_residents:
+                created_residents[name] = f"R-{hashlib.sha1((program_id + name.lower()).encode()).hexdigest()[:10]}"
+                report.created.setdefault("residents", []).append(
+                    (created_residents[name], program_id, name, first_seen[name].date()))
+        rows["resident_id"] = rows["resident_id"].map(
+            lambda n: known_residents.get(n.lower()) or created_residents.get(n, n))
+    if observers:
+        for name in rows["assessor_id"].unique():
+            if name.lower() not in known_people and name not in created_people:
+                created_people[name] = f"P-{hashlib.sha1(name.lower().encode()).hexdigest()[:10]}"
+                report.created.setdefault("people", []).append(
+                    (created_people[name], name, _role(observers.get(name, ""))))
+        rows["assessor_id"] = rows["assessor_id"].map(lambda n: known_people.get(n.lower()) or created_people.get(n, n))
     return rows
 
 
-def _check_references(cursor, table, sheet, rows, batches, program_id, file_name, report):
-    """Reject rows that point at residents, EPAs or people the database and this import do not hold."""
+def _check_references(cursor, table, sheet, rows: pd.DataFrame, batches, program_id, file_name, report):
+    """Reject rows that point at residents or EPAs the database and this import do not hold."""
     if table not in ("assessments", "coaching_sessions", "committee_decisions", "resident_stages",
                      "coach_assignments"):
         return rows
     residents = {r[0] for r in cursor.execute("select resident_id from residents").fetchall()}
-    residents |= {r["resident_id"] for t, _, rws in batches if t == "residents" for _, r in rws}
+    residents |= {r for t, _, rws in batches if t == "residents" for r in rws["resident_id"]}
     residents |= {r[0] for r in report.created.get("residents", [])}
-    epas = {r[0] for r in cursor.execute("select epa_code from epas where program_id = $p",
-                                         {"p": program_id}).fetchall()}
-    epas |= {r["epa_code"] for t, _, rws in batches if t == "epas" for _, r in rws}
-    kept = []
-    for number, row in rows:
-        problem = None
-        if row["resident_id"] not in residents:
-            problem = ("resident_id", row["resident_id"], "unknown resident: import the residents first, or in "
-                                                          "the same workbook")
-        elif table == "assessments" and row["epa_code"] and row["epa_code"] not in epas:
-            problem = ("epa_code", row["epa_code"], "EPA not in the program's catalogue: import the catalogue "
-                                                    "first, or in the same workbook")
-        if problem:
-            report.rejections.append(Rejection(file_name, sheet.name, number, *problem,
-                                               {k: "" if v is None else str(v) for k, v in row.items()}))
-        else:
-            kept.append((number, row))
-    return kept
+    unknown_resident = ~rows["resident_id"].isin(residents)
+    problems = [(unknown_resident, "resident_id", "unknown resident: import the residents first, or in the same "
+                                                  "workbook")]
+    if table == "assessments":
+        epas = {r[0] for r in cursor.execute("select epa_code from epas where program_id = $p",
+                                             {"p": program_id}).fetchall()}
+        epas |= {e for t, _, rws in batches if t == "epas" for e in rws["epa_code"]}
+        problems.append((~unknown_resident & rows["epa_code"].notna() & ~rows["epa_code"].isin(epas), "epa_code",
+                         "EPA not in the program's catalogue: import the catalogue first, or in the same workbook"))
+    bad = pd.Series(False, index=rows.index)
+    for mask, column, reason in problems:
+        for index in mask[mask].index:
+            report.rejections.append(Rejection(file_name, sheet.name, int(rows.at[index, "__row"]), column,
+                                               str(rows.at[index, column]), reason,
+                                               {h: sheet.frame.at[index, h] for h in sheet.header}))
+        bad |= mask
+    return rows[~bad]
 
 
-def _write(cursor, table, sheet, rows, file_name, report) -> None:
+def _write(cursor, table, sheet, rows: pd.DataFrame, file_name, report) -> None:
     """Insert new rows, update corrected ones (keeping what they held), skip exact duplicates."""
     key = SPECS[table]["key"]
-    columns = [c[0] for c in SPECS[table]["columns"]]
-    seen: dict[tuple, tuple[int, dict]] = {}
-    unique = []
-    for number, row in rows:
-        k = tuple(row[c] for c in key)
-        if k in seen:
-            if seen[k][1] == row:
-                report.duplicates += 1
-            else:
-                report.rejections.append(Rejection(file_name, sheet.name, number, ", ".join(key), str(k),
-                                                   f"same key as row {seen[k][0]} with different content", {}))
-            continue
-        seen[k] = (number, row)
-        unique.append(row)
-    if not unique:
+    kinds = {c[0]: c[1] for c in SPECS[table]["columns"]}
+    columns = list(kinds)
+    repeated = rows.duplicated(subset=key, keep="first")
+    if repeated.any():  # the same key more than once in the file: compare whole rows of those keys only
+        twins = rows[rows.duplicated(subset=key, keep=False)]
+        identical = twins[columns].astype(str).duplicated(keep="first").reindex(rows.index, fill_value=False)
+        report.duplicates += int((repeated & identical).sum())
+        first_row = twins.groupby(key, sort=False)["__row"].transform("first")
+        for index in rows.index[repeated & ~identical]:
+            report.rejections.append(Rejection(
+                file_name, sheet.name, int(rows.at[index, "__row"]), ", ".join(key), str(tuple(rows.loc[index, key])),
+                f"same key as row {int(first_row[index])} with different content", {}))
+    incoming = rows.loc[~repeated, columns].copy()
+    if incoming.empty:
         return
-    frame = pd.DataFrame(unique, columns=columns)
-    frame["import_id"] = report.import_id
-    cursor.register("incoming", frame)
+    for column, kind in kinds.items():  # give DuckDB plain types to read
+        if kind == "list":
+            incoming[column] = incoming[column].map(lambda v: v or "")
+        elif kind in ("date", "timestamp"):
+            incoming[column] = pd.to_datetime(incoming[column])
+        elif kind in ("int", "entrustment"):
+            incoming[column] = incoming[column].astype("Int64")
+        elif kind == "bool":
+            incoming[column] = incoming[column].astype("boolean")
+    incoming["__pos"] = range(len(incoming))
+    cursor.register("incoming", incoming)
     try:
+        value = {c: (f"coalesce(string_split(nullif(i.{c}, ''), ';'), [])" if k == "list" else f"i.{c}")
+                 for c, k in kinds.items()}
         on = " and ".join(f"t.{c} = i.{c}" for c in key)
-        existing = cursor.execute(f"select t.* from {table} as t join incoming as i on {on}").df()
-        if not existing.empty:
-            existing_by_key = {tuple(_plain(r[c]) for c in key): r for r in existing.to_dict("records")}
-            new_rows, changed = [], []
-            for row in unique:
-                old = existing_by_key.get(tuple(row[c] for c in key))
-                if old is None:
-                    new_rows.append(row)
-                elif all(_plain(old[c]) == _plain(row[c]) for c in columns):
-                    report.duplicates += 1
-                else:
-                    changed.append((row, old))
-            for row, old in changed:
-                cursor.execute("insert into import_corrections values ($i, $t, $k, $p)", {
-                    "i": report.import_id, "t": table, "k": json.dumps([str(row[c]) for c in key]),
-                    "p": json.dumps({c: _plain(old[c]) for c in columns + ["import_id"]}, default=str)})
-                sets = ", ".join(f"{c} = ${c}" for c in columns if c not in key)
-                where = " and ".join(f"{c} = ${c}" for c in key)
-                cursor.execute(f"update {table} set {sets}, import_id = $import_id where {where}",
-                               {**row, "import_id": report.import_id})
-            report.updated += len(changed)
-            frame = pd.DataFrame(new_rows, columns=columns)
-            frame["import_id"] = report.import_id
-            cursor.unregister("incoming")
-            cursor.register("incoming", frame)
-        cursor.execute(f"insert into {table} by name select * from incoming")
-        report.loaded += len(frame)
+        same = " and ".join(f"t.{c} is not distinct from {value[c]}" for c in columns)
+        cursor.execute(f"create or replace temp table matched as select i.__pos, ({same}) as same "
+                       f"from incoming as i join {table} as t on {on}")
+        duplicates, changed = cursor.execute("select count(*) filter (where same), count(*) filter (where not same) "
+                                             "from matched").fetchone()
+        report.duplicates += duplicates
+        if changed:
+            cursor.execute(f"""
+                insert into import_corrections
+                select $import_id, $table, to_json([{", ".join(f"cast(t.{c} as varchar)" for c in key)}]), to_json(t)
+                from {table} as t join incoming as i on {on} join matched as m on m.__pos = i.__pos and not m.same
+            """, {"import_id": report.import_id, "table": table})
+            sets = ", ".join(f"{c} = {value[c]}" for c in columns if c not in key)
+            cursor.execute(f"""
+                update {table} as t set {sets}, import_id = $import_id
+                from incoming as i join matched as m on m.__pos = i.__pos and not m.same
+                where {on}
+            """, {"import_id": report.import_id})
+            report.updated += changed
+        selected = ", ".join(f"{value[c]} as {c}" for c in columns)
+        new = cursor.execute(f"""
+            insert into {table} by name
+            select {selected}, $import_id as import_id from incoming as i
+            where i.__pos not in (select __pos from matched)
+        """, {"import_id": report.import_id}).fetchone()[0]
+        report.loaded += new
     finally:
         cursor.unregister("incoming")
+        cursor.execute("drop table if exists matched")
 
 
 def _plain(value):
