@@ -12,7 +12,7 @@ import json
 
 import duckdb
 
-from cbme.db import bump_data_version
+from cbme.db import writing
 
 ROLES = ["admin", "program_lead", "committee_chair", "committee_member", "coach"]
 ROLE_LABELS = {"admin": "Administrator", "program_lead": "Program lead", "committee_chair": "Committee chair",
@@ -72,18 +72,9 @@ def _require_admin(cursor, actor_id: str, program_id: str) -> None:
 
 def _write(con, actor_id: str, program_id: str, change) -> None:
     """Run change(cursor) with the admin check and audit inside one transaction."""
-    cursor = con.cursor()
-    cursor.execute("begin transaction")
-    try:
+    with writing(con) as cursor:
         _require_admin(cursor, actor_id, program_id)
         change(cursor)
-        bump_data_version(cursor)
-        cursor.execute("commit")
-    except BaseException:
-        cursor.execute("rollback")
-        raise
-    finally:
-        cursor.close()
 
 
 def grant_role(con, actor_id: str, program_id: str, person_id: str, role: str) -> bool:

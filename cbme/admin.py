@@ -17,9 +17,7 @@ from cbme import access, db
 
 
 def make_admin(con, program_id: str, person_id: str, identity: str, name: str | None = None) -> None:
-    cursor = con.cursor()
-    cursor.execute("begin transaction")
-    try:
+    with db.writing(con) as cursor:
         if not cursor.execute("select count(*) from programs where program_id = $p", {"p": program_id}).fetchone()[0]:
             raise ValueError(f"no program {program_id!r}")
         if name:
@@ -33,13 +31,6 @@ def make_admin(con, program_id: str, person_id: str, identity: str, name: str | 
                        {"i": access.normalise_identity(identity), "p": person_id})
         access.record(cursor, None, "grant role", identity="command line", program_id=program_id,
                       person=person_id, role="admin", identity_added=access.normalise_identity(identity))
-        db.bump_data_version(cursor)
-        cursor.execute("commit")
-    except BaseException:
-        cursor.execute("rollback")
-        raise
-    finally:
-        cursor.close()
 
 
 def main(argv: list[str] | None = None) -> int:

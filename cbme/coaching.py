@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cbme.access import NotAllowed, record
-from cbme.db import bump_data_version
+from cbme.db import writing
 
 STATUSES = ["held", "cancelled by resident", "cancelled by coach", "no-show"]
 
@@ -45,9 +45,7 @@ def log_session(con: duckdb.DuckDBPyConnection, coach_id: str, session: Session,
     if problems:
         raise ValueError(" ".join(problems))
     held = session.status == "held"
-    cursor = con.cursor()
-    cursor.execute("begin transaction")
-    try:
+    with writing(con) as cursor:
         program = cursor.execute("""
             select r.program_id from coach_assignments as a join residents as r using (resident_id)
             where a.resident_id = $resident and a.coach_id = $coach and a.start_date <= $day
@@ -86,11 +84,4 @@ def log_session(con: duckdb.DuckDBPyConnection, coach_id: str, session: Session,
                   "day": session.next_planned_date})
         record(cursor, coach_id, "log coaching session", program_id=program[0], resident_id=session.resident_id,
                date=session.scheduled_date, status=session.status)
-        bump_data_version(cursor)
-        cursor.execute("commit")
         return session_id
-    except BaseException:
-        cursor.execute("rollback")
-        raise
-    finally:
-        cursor.close()

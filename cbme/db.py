@@ -7,6 +7,8 @@ the threads Streamlit runs sessions on.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -90,6 +92,23 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     finally:
         cursor.close()
     return int(row[0]) if row else 0
+
+
+@contextlib.contextmanager
+def writing(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor inside one transaction: committed when the block ends, with the data version bumped so
+    that no cached result outlives the change; rolled back whole if anything in the block fails."""
+    cursor = con.cursor()
+    cursor.execute("begin transaction")
+    try:
+        yield cursor
+        bump_data_version(cursor)
+        cursor.execute("commit")
+    except BaseException:
+        cursor.execute("rollback")
+        raise
+    finally:
+        cursor.close()
 
 
 def bump_data_version(cursor: duckdb.DuckDBPyConnection) -> None:

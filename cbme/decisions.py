@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cbme.access import NotAllowed, record
-from cbme.db import bump_data_version
+from cbme.db import writing
 
 STATUSES = ["Progressing as expected", "Not progressing as expected", "Progress is accelerated",
             "Failure to progress", "Inactive"]
@@ -107,48 +107,40 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
     if based_on_version and not amendment_reason.strip():
         raise ValueError("Say why the decision is amended.")
     for attempt in range(RETRIES):
-        cursor = con.cursor()
         try:
-            cursor.execute("begin transaction")
-            check_may_decide(cursor, actor_id, decision.resident_id, decision.meeting_date)
-            latest = cursor.execute("""
-                select version, recorded_by from committee_decisions
-                where resident_id = $resident and meeting_date = $meeting
-                order by version desc limit 1
-            """, {"resident": decision.resident_id, "meeting": decision.meeting_date}).fetchone()
-            current = latest[0] if latest else 0
-            concurrent = current != (based_on_version or 0)
-            reason = amendment_reason.strip()
-            if concurrent:
-                reason = (f"{reason} " if reason else "") + (
-                    f"(Saved at the same time as version {current}, recorded by {latest[1]}; both are kept.)")
-            version = current + 1
-            decision_id = f"D-{uuid.uuid4().hex[:12]}"
-            cursor.execute("""
-                insert into committee_decisions (decision_id, resident_id, meeting_date, version, status, actions,
-                    rationale, follow_up_date, members_present, amendment_reason, recorded_by, recorded_at)
-                values ($id, $resident, $meeting, $version, $status, $actions, $rationale, $follow_up, $members,
-                    $reason, $actor, $at)
-            """, {"id": decision_id, "resident": decision.resident_id, "meeting": decision.meeting_date,
-                  "version": version, "status": decision.status, "actions": decision.all_actions(),
-                  "rationale": decision.rationale.strip() or None, "follow_up": decision.follow_up_date,
-                  "members": list(decision.members_present), "reason": reason or None, "actor": actor_id,
-                  "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
-            record(cursor, actor_id, "record decision" if version == 1 else "amend decision",
-                   program_id=_program_of(cursor, decision.resident_id), resident_id=decision.resident_id,
-                   meeting=decision.meeting_date, version=version, status=decision.status)
-            bump_data_version(cursor)
-            cursor.execute("commit")
+            with writing(con) as cursor:
+                check_may_decide(cursor, actor_id, decision.resident_id, decision.meeting_date)
+                latest = cursor.execute("""
+                    select version, recorded_by from committee_decisions
+                    where resident_id = $resident and meeting_date = $meeting
+                    order by version desc limit 1
+                """, {"resident": decision.resident_id, "meeting": decision.meeting_date}).fetchone()
+                current = latest[0] if latest else 0
+                concurrent = current != (based_on_version or 0)
+                reason = amendment_reason.strip()
+                if concurrent:
+                    reason = (f"{reason} " if reason else "") + (
+                        f"(Saved at the same time as version {current}, recorded by {latest[1]}; both are kept.)")
+                version = current + 1
+                decision_id = f"D-{uuid.uuid4().hex[:12]}"
+                cursor.execute("""
+                    insert into committee_decisions (decision_id, resident_id, meeting_date, version, status,
+                        actions, rationale, follow_up_date, members_present, amendment_reason, recorded_by,
+                        recorded_at)
+                    values ($id, $resident, $meeting, $version, $status, $actions, $rationale, $follow_up, $members,
+                        $reason, $actor, $at)
+                """, {"id": decision_id, "resident": decision.resident_id, "meeting": decision.meeting_date,
+                      "version": version, "status": decision.status, "actions": decision.all_actions(),
+                      "rationale": decision.rationale.strip() or None, "follow_up": decision.follow_up_date,
+                      "members": list(decision.members_present), "reason": reason or None, "actor": actor_id,
+                      "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
+                record(cursor, actor_id, "record decision" if version == 1 else "amend decision",
+                       program_id=_program_of(cursor, decision.resident_id), resident_id=decision.resident_id,
+                       meeting=decision.meeting_date, version=version, status=decision.status)
             return Saved(decision_id, version, concurrent)
         except (duckdb.TransactionException, duckdb.ConstraintException):
             # Another member's save won the race for this version number: try again on top of it.
-            cursor.execute("rollback")
             time.sleep(0.01 * (attempt + 1))
-        except BaseException:
-            cursor.execute("rollback")
-            raise
-        finally:
-            cursor.close()
     raise RuntimeError("The decision could not be saved because of repeated simultaneous saves; try again.")
 
 
@@ -159,9 +151,7 @@ def _program_of(cursor, resident_id: str) -> str:
 def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
                   resident_id: str) -> None:
     """Put a resident on a meeting's agenda by hand, for every member who opens the meeting."""
-    cursor = con.cursor()
-    cursor.execute("begin transaction")
-    try:
+    with writing(con) as cursor:
         allowed = cursor.execute("""
             select count(*) from roles
             where person_id = $actor and program_id = $program
@@ -176,10 +166,3 @@ def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str
                         "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
         record(cursor, actor_id, "add to agenda", program_id=program_id, resident_id=resident_id,
                meeting=meeting_date)
-        bump_data_version(cursor)
-        cursor.execute("commit")
-    except BaseException:
-        cursor.execute("rollback")
-        raise
-    finally:
-        cursor.close()

@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from cbme.access import record
-from cbme.db import bump_data_version
+from cbme.db import writing
 
 # Column kinds: text, date, int, bool, entrustment, list, timestamp. (name, kind, required, allowed)
 STAGE_CODES = ["TTD", "FOD", "COD", "TTP"]
@@ -617,9 +617,8 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
     fmt, parts = detect(data, file_name, mapping)
     for table, sheet in parts:  # a catalogue read from a learner's workbook belongs to the importing program
         if "program_id" in sheet.frame:
-            own = sheet.frame["program_id"] == "$program"
-            if table == "epas" and sheet.name and "catalogue" in sheet.name:
-                own |= True
+            learner_catalogue = table == "epas" and "catalogue" in (sheet.name or "")
+            own = (sheet.frame["program_id"] == "$program") | learner_catalogue
             sheet.frame.loc[own, "program_id"] = program_id
     report = Report(f"I-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}", file_name, fmt)
     progress(0.1, "Checking the rows")
@@ -638,20 +637,14 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
         batches = [(t, s, _check_references(cursor, t, s, rows, batches, program_id, file_name, report))
                    for t, s, rows in batches]
         progress(0.6, "Writing")
-        cursor.execute("begin transaction")
-        try:
+        with writing(con) as writer:
             for table, sheet, rows in batches:
-                _write(cursor, table, sheet, rows, file_name, report)
-            _create_people(cursor, report)
-            _record(cursor, report, data, program_id, actor_id)
-            bump_data_version(cursor)
-            cursor.execute("insert into dashboard_meta values ('demo_data', 'false') on conflict (key) do update "
+                _write(writer, table, sheet, rows, file_name, report)
+            _create_people(writer, report)
+            _record(writer, report, data, program_id, actor_id)
+            writer.execute("insert into dashboard_meta values ('demo_data', 'false') on conflict (key) do update "
                            "set value = 'false'")
-            cursor.execute("commit")
-            report.committed = True
-        except BaseException:
-            cursor.execute("rollback")
-            raise
+        report.committed = True
     finally:
         cursor.close()
     progress(1.0, "Done")
@@ -815,9 +808,7 @@ def _record(cursor, report: Report, data: bytes, program_id: str, actor_id: str 
 
 def rollback_import(con: duckdb.DuckDBPyConnection, actor_id: str | None, import_id: str) -> None:
     """Undo an import whole: remove the rows it added and give back what its corrections replaced."""
-    cursor = con.cursor()
-    cursor.execute("begin transaction")
-    try:
+    with writing(con) as cursor:
         row = cursor.execute("select program_id, status from imports where import_id = $i",
                              {"i": import_id}).fetchone()
         if row is None or row[1] != "committed":
@@ -835,13 +826,6 @@ def rollback_import(con: duckdb.DuckDBPyConnection, actor_id: str | None, import
             cursor.execute(f"delete from {table} where import_id = $i", {"i": import_id})
         cursor.execute("update imports set status = 'rolled back' where import_id = $i", {"i": import_id})
         record(cursor, actor_id, "roll back import", program_id=row[0], import_id=import_id)
-        bump_data_version(cursor)
-        cursor.execute("commit")
-    except BaseException:
-        cursor.execute("rollback")
-        raise
-    finally:
-        cursor.close()
 
 
 def summary(report: Report) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from cbme.db import bump_data_version
+from cbme.db import writing
 
 # Tables in the order their references need them.
 TABLES = [
@@ -19,10 +19,8 @@ LIST_COLUMNS = {"committee_decisions": ["actions", "members_present"]}
 
 def load_canonical(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     """Insert every table's CSV from folder in one transaction; return the rows loaded per table."""
-    cursor = con.cursor()
     counts = {}
-    cursor.execute("begin transaction")
-    try:
+    with writing(con) as cursor:
         for table in TABLES:
             path = folder / f"{table}.csv"
             if not path.exists():
@@ -43,11 +41,4 @@ def load_canonical(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, in
                 {"path": str(path)},
             )
             counts[table] = cursor.execute(f"select count(*) from {table}").fetchone()[0] - before
-        bump_data_version(cursor)
-        cursor.execute("commit")
-    except BaseException:
-        cursor.execute("rollback")
-        raise
-    finally:
-        cursor.close()
     return counts
