@@ -56,6 +56,36 @@ def tiny_file(tmp_path) -> Path:
     return path
 
 
+# Single sign-on settings for AppTest runs (the provider is never contacted: AppTest supplies st.user).
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret-0123456789",
+        "client_id": "dashboard", "client_secret": "secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+
+
+@pytest.fixture
+def signed_in(tiny_file, monkeypatch):
+    """start(email, page=None, auth=True, **query_params): the app on the tiny program, run once as the
+    person signed in with email (None: nobody), then switched to page; start.database is its file."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
+
+    def start(email=None, page=None, auth=True, **query_params):
+        at = AppTest.from_file("../dashboard.py", default_timeout=60)
+        if auth:
+            at.secrets["auth"] = AUTH
+        at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
+        at.query_params.update({"as_of": AS_OF.isoformat(), **query_params})
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception
+        return at
+
+    start.database = tiny_file
+    return start
+
+
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory) -> Path:
     """The embedded demo program, generated with a fixed end date, as a database file."""

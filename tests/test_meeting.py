@@ -3,14 +3,12 @@
 import datetime as dt
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cbme import db
 from cbme.config import ProgramConfig
 from cbme.db import query
 from cbme.meeting import build_agenda
 from tests.test_queries import EVIDENCE
-from tests.test_signin import AUTH
 
 MEETING = dt.date(2026, 6, 30)
 
@@ -47,22 +45,8 @@ def test_a_flag_since_the_last_review_makes_a_resident_due_and_red(tiny):
 
 
 @pytest.fixture
-def meeting_app(tiny_file, monkeypatch):
-    monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
-
-    def start(email, page=None, **query_params):
-        at = AppTest.from_file("../dashboard.py", default_timeout=60)
-        at.secrets["auth"] = AUTH
-        at.user = {"is_logged_in": True, "email": email}
-        at.query_params.update({"as_of": MEETING.isoformat(), **query_params})
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception
-        return at
-
-    start.database = tiny_file
-    return start
+def meeting_app(signed_in):
+    return signed_in  # the tiny program's as-of date is the meeting date
 
 
 def test_meeting_page_lists_the_agenda(meeting_app):

@@ -1,26 +1,11 @@
 """The coach page and the program oversight page through the app (AppTest), by role."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
-from tests.test_signin import AUTH
 
 
 @pytest.fixture
-def app(tiny_file, monkeypatch):
-    monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
-
-    def start(email, page, **query_params):
-        at = AppTest.from_file("../dashboard.py", default_timeout=60)
-        at.secrets["auth"] = AUTH
-        at.user = {"is_logged_in": True, "email": email}
-        at.query_params.update({"as_of": "2026-06-30", **query_params})
-        at.run()
-        at.switch_page(page).run()
-        assert not at.exception
-        return at
-
-    return start
+def app(signed_in):
+    return signed_in
 
 
 def test_coach_sees_their_coachees_and_logs_a_session(app):
@@ -58,12 +43,8 @@ def test_program_lead_oversight(app):
 @pytest.mark.parametrize(("email", "page"), [("chen@example.org", "pages/oversight.py"),
                                              ("hale@example.org", "pages/coaching.py"),
                                              ("admin@example.org", "pages/oversight.py")])
-def test_pages_outside_a_role_are_not_offered(app, tiny_file, monkeypatch, email, page):
-    monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
-    at = AppTest.from_file("../dashboard.py", default_timeout=60)
-    at.secrets["auth"] = AUTH
-    at.user = {"is_logged_in": True, "email": email}
-    at.run()
+def test_pages_outside_a_role_are_not_offered(app, email, page):
+    at = app(email)
     with pytest.raises(ValueError):
         at.switch_page(page)
 

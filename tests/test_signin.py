@@ -2,34 +2,15 @@
 far as the app knows: demo users are off and single sign-on decides who is looking."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cbme import access, db
 
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret-0123456789",
-        "client_id": "dashboard", "client_secret": "secret",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 INJECTIONS = ["'; drop table assessments; --", "' or '1'='1", "%' union select * from people --", "\\", "%_"]
 
 
 @pytest.fixture
-def app(tiny_file, monkeypatch):
-    monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
-
-    def start(email=None, auth=True, page=None, **query_params) -> AppTest:
-        at = AppTest.from_file("../dashboard.py", default_timeout=60)
-        if auth:
-            at.secrets["auth"] = AUTH
-        at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
-        at.query_params.update({"as_of": "2026-06-30", **query_params})
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception
-        return at
-
-    start.database = tiny_file
-    return start
+def app(signed_in):
+    return signed_in
 
 
 def texts(at) -> str:
