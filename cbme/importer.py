@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cbme.access import record
+from cbme.access import NotAllowed, record
 from cbme.db import writing
 
 # Column kinds: text, date, int, bool, entrustment, list, timestamp. (name, kind, required, allowed)
@@ -614,6 +614,7 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
                mapping: dict | None = None) -> Report:
     """Import one file into program_id, all or nothing. Raises ImportFailed when the file as a whole
     cannot be read; rejected rows are reported, never loaded, and never stop the rest."""
+    _require_importer(con, actor_id, program_id)
     fmt, parts = detect(data, file_name, mapping)
     for table, sheet in parts:  # a catalogue read from a learner's workbook belongs to the importing program
         if "program_id" in sheet.frame:
@@ -649,6 +650,17 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
         cursor.close()
     progress(1.0, "Done")
     return report
+
+
+def _require_importer(con, actor_id: str | None, program_id: str) -> None:
+    """Imports and rollbacks through the dashboard need the administrator role in the program; the
+    command line (actor None) is run by whoever may write the database file."""
+    if actor_id is None:
+        return
+    allowed = con.execute("select count(*) from roles where person_id = $a and program_id = $p and role = 'admin'",
+                          {"a": actor_id, "p": program_id}).fetchone()[0]
+    if not allowed:
+        raise NotAllowed("Only an administrator of this program can import into it or roll an import back.")
 
 
 def _match_people(cursor, rows: pd.DataFrame, residents, observers, program_id, report) -> pd.DataFrame:
@@ -813,6 +825,7 @@ def rollback_import(con: duckdb.DuckDBPyConnection, actor_id: str | None, import
                              {"i": import_id}).fetchone()
         if row is None or row[1] != "committed":
             raise ImportFailed(f"No committed import {import_id}.")
+        _require_importer(cursor, actor_id, row[0])
         for table, key_json, previous_json in cursor.execute(
                 "select table_name, row_key, previous from import_corrections where import_id = $i",
                 {"i": import_id}).fetchall():

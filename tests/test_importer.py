@@ -409,3 +409,15 @@ def test_a_broken_mapping_is_refused_in_words(text, message):
 def test_a_mapping_reading_a_missing_column_gives_one_message(tiny_rw):
     with pytest.raises(ImportFailed, match="the mapping reads column\\(s\\) Response ID"):
         run_import(tiny_rw, b"Id;Resident\n1;A\n", "other.csv", "P1", "AD1", mapping=mapping("minicex-survey.toml"))
+
+
+@pytest.mark.parametrize("actor", ["L1", "M1", "C1", "X1", "nobody"])
+def test_only_an_administrator_imports_or_rolls_back(tiny_rw, actor):
+    from cbme.access import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        run_import(tiny_rw, canonical(), "assessments.csv", "P1", actor)
+    report = run_import(tiny_rw, canonical(), "assessments.csv", "P1", "AD1")
+    with pytest.raises(NotAllowed):
+        rollback_import(tiny_rw, actor, report.import_id)
+    assert count(tiny_rw) == 16

@@ -53,3 +53,28 @@ def test_viewer_residents_is_scoped(tiny):
     result = query(tiny, "viewer_residents", viewer="C2", program_id="P1", as_of=AS_OF)
     assert list(result["resident_id"]) == ["R2"]
     assert query(tiny, "viewer_residents", viewer="X1", program_id="P1", as_of=AS_OF).empty
+
+
+# A value for every parameter any query takes, so that each query can be run by a stranger.
+PARAMETERS = {**NO_FILTER, **dict(
+    program_id="P1", as_of=AS_OF, resident_id="R1", person_id="L1", coach_id="", since=AS_OF, cadence_days=60,
+    ceiling=5, min_ratings=1, actionable_min_chars=20, recent_weeks=8, recent_ratings=5, trend_months=6, actions=[],
+    actor_search="", resident_search="", max_rows=100)}
+UNSCOPED = {"demo_users", "dashboard_meta", "person"}  # no resident data: who may sign in, settings, a name
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in QUERIES.glob("*.sql") if p.stem not in UNSCOPED))
+@pytest.mark.parametrize("viewer", ["nobody", "X1", "A1"])
+def test_every_query_answers_nothing_outside_the_viewers_roles(tiny, name, viewer):
+    """Default deny: someone with no role in P1 (nobody, another program's lead, an assessor) gets no
+    row from any query about P1."""
+    import re
+
+    wanted = set(re.findall(r"\$(\w+)", (QUERIES / f"{name}.sql").read_text()))
+    assert "viewer" in wanted, f"{name} does not take the viewer"
+    params = {k: v for k, v in {**PARAMETERS, "viewer": viewer}.items() if k in wanted}
+    result = query(tiny, name, **params)
+    if name == "viewer_programs":  # lists the viewer's own programs, whichever they are
+        assert "P1" not in set(result["program_id"])
+    else:
+        assert result.empty
