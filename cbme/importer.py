@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from cbme.access import NotAllowed, record
@@ -298,9 +299,9 @@ def validate(table: str, sheet: Sheet, file_name: str, report: Report) -> pd.Dat
         value, problem = _convert(kind, text[~empty], allowed)
         problems.append((problem.notna().reindex(frame.index, fill_value=False), name,
                          problem.reindex(frame.index)))
-        column = pd.Series(DEFAULTS.get((table, name)), index=frame.index, dtype=object)
-        column[~empty] = value.astype(object).where(value.notna(), None)
-        out[name] = column
+        column = value.reindex(frame.index)  # typed: dates, nullable integers, text; missing where empty
+        default = DEFAULTS.get((table, name))
+        out[name] = column if default is None else column.astype(object).where(column.notna(), default)
     bad = pd.Series(False, index=frame.index)
     for mask, _, _ in problems:
         bad |= mask
@@ -312,10 +313,10 @@ def validate(table: str, sheet: Sheet, file_name: str, report: Report) -> pd.Dat
 
 def _assessment_rules(out: pd.DataFrame, clean: pd.Series, problems: list) -> pd.Series:
     """Defaults and the rules that join columns, on rows otherwise clean; returns the rows they reject."""
-    out["expired"] = out["expired"].map(lambda v: False if v is None or pd.isna(v) else bool(v))
-    out["stakes"] = out["stakes"].where(out["stakes"].notna(), out["form_type"].map(
-        lambda f: "high" if f == "iter" else "low"))
-    out["assessor_role"] = out["assessor_role"].where(out["assessor_role"].notna(), "faculty")
+    out["expired"] = out["expired"].astype("boolean").fillna(False).astype(bool)
+    out["stakes"] = out["stakes"].where(out["stakes"].notna(),
+                                        pd.Series(np.where(out["form_type"] == "iter", "high", "low"), index=out.index))
+    out["assessor_role"] = out["assessor_role"].fillna("faculty")
     epa_form = out["form_type"] == "epa_observation"
     rules = [
         (clean & epa_form & out["epa_code"].isna(), "epa_code", "an EPA observation needs its EPA"),

@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
@@ -11,6 +12,8 @@ from cbme import db, demo
 from cbme.load import load_canonical
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Browser assertions wait up to 20 s: a loaded CI machine is slower than a developer's.
+expect.set_options(timeout=20_000)
 
 
 class _NavigationPagesManager(PagesManager):

@@ -231,7 +231,7 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(tiny_file, tmp_pa
     big = tmp_path / "big.csv"
     with big.open("w") as out:
         out.write(HEADER + "\n")
-        for i in range(400_000):
+        for i in range(800_000):
             out.write(f"k{i},R1,A1,faculty,field_note,2026-05-01,,,no,low,Clinic,,Note {i}.,,,,no\n")
     before = db.connect(tiny_file)
     counts = {t: count(before, t) for t in ("assessments", "imports", "audit_log")}
@@ -241,7 +241,7 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(tiny_file, tmp_pa
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     for line in process.stdout:
         if "Writing" in line:
-            time.sleep(0.3)  # well inside the write of 400,000 rows
+            time.sleep(0.3)  # well inside the write of 800,000 rows (over a second)
             process.send_signal(signal.SIGKILL)
             break
     process.wait()
