@@ -27,11 +27,12 @@ if upload is not None:
     except importer.ImportFailed as error:
         st.error(str(error))
     else:
-        rows = sum(len(sheet.rows) for _, sheet in parts)
+        rows = sum(len(sheet.frame) for _, sheet in parts)
         st.success(f"Detected: **{detected}** · {rows:,} rows")
-        for _, sheet in parts:
-            st.caption(f"First rows{f' of sheet {sheet.name}' if sheet.name else ''}, as read:")
-            st.dataframe(pd.DataFrame([r for _, r in sheet.rows[:8]]), hide_index=True)
+        for table, sheet in parts:
+            st.caption(f"First rows{f' of {sheet.name}' if sheet.name else ''} in the dashboard's columns, as they "
+                       f"will be loaded into {table} once checked:")
+            st.dataframe(sheet.frame.head(8).drop(columns="__row"), hide_index=True)
         if st.button(f"Import into {view.program_name}", type="primary", key="imports_run"):
             bar = st.progress(0.0, text="Reading")
             try:
