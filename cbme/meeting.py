@@ -48,10 +48,10 @@ def since_text(row) -> str:
             f"coaching {row.coaching_held} held, {row.coaching_missed} missed")
 
 
-def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramConfig, as_of: dt.date,
-                 only_due: bool) -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
-    """The agenda ordered by concern (red, amber, not enough evidence, green; then flags, then the
-    number of reasons, then name), with the status and due reasons of each resident."""
+def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramConfig,
+                 as_of: dt.date) -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
+    """Every resident ordered by concern (red, amber, not enough evidence, green; then flags, then the
+    number of reasons, then name), with the status and due reasons of each; due_only() narrows it."""
     found = statuses(agenda_rows, evidence, config)
     agenda = agenda_rows.copy()
     agenda["light"] = [found[r].light for r in agenda["resident_id"]]
@@ -61,8 +61,11 @@ def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: Prog
     agenda["due"] = [", ".join(due_reasons(row, row.light, as_of, config)) for row in agenda.itertuples()]
     agenda["since_last_review"] = [since_text(row) for row in agenda.itertuples()]
     agenda["concern"] = agenda["light"].map(CONCERN)
-    if only_due:
-        agenda = agenda[agenda["due"] != ""]
     agenda = agenda.sort_values(["concern", "new_flags", "reason_count", "name"],
                                 ascending=[True, False, False, True], kind="stable")
     return agenda.reset_index(drop=True), found
+
+
+def due_only(agenda: pd.DataFrame) -> pd.DataFrame:
+    """The residents of a built agenda who are due for review, in the same order."""
+    return agenda[agenda["due"] != ""].reset_index(drop=True)

@@ -113,13 +113,13 @@ def view() -> View:
     return st.session_state["frame_view"]
 
 
-def meeting_agenda(view: View, config: ProgramConfig, only_due: bool):
-    """The meeting's agenda (as of the view's date) and every resident's status; see cbme.meeting."""
+def meeting_agenda(view: View, config: ProgramConfig):
+    """Every resident on the meeting's agenda (as of the view's date) and their statuses; see cbme.meeting."""
     common = dict(viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of)
     rows = fetch("meeting_agenda", **common)
     evidence = fetch("meeting_epa_evidence", recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings,
                      trend_months=config.trend_months, actionable_min_chars=config.actionable_min_chars, **common)
-    return meeting.build_agenda(rows, evidence, config, view.as_of, only_due)
+    return meeting.build_agenda(rows, evidence, config, view.as_of)
 
 
 def linked_selectbox(label: str, options: dict[str, str], param: str, refused: str, **kwargs) -> str:

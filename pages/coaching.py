@@ -19,7 +19,7 @@ pairs = ui.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.progra
 if pairs.empty:
     st.info("You have no coachees in this program on this date.")
     st.stop()
-_, statuses = ui.meeting_agenda(view, config, only_due=False)
+_, statuses = ui.meeting_agenda(view, config)
 glance = pairs.assign(
     status=[LIGHT_LABELS[statuses[r].light] if r in statuses else "-" for r in pairs["resident_id"]],
     overdue=pairs["days_overdue"].map(lambda d: f"{d} days overdue" if d else "no"))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cbme import decisions, packet, ui
+from cbme import decisions, meeting, packet, ui
 from cbme.config import program_config
 from cbme.status import LIGHT_BACKGROUNDS, LIGHT_LABELS
 
@@ -17,7 +17,8 @@ agenda_mode = ui.linked_selectbox(
     refused="The link names an unknown agenda; showing the residents due for review.",
     help=f"Due: no decision in the last {config.review_due_months} months, a flag since the last review, a red "
          "or amber status, or added by hand.")
-agenda, statuses = ui.meeting_agenda(view, config, only_due=agenda_mode == "due")
+everyone, statuses = ui.meeting_agenda(view, config)
+agenda = meeting.due_only(everyone) if agenda_mode == "due" else everyone
 
 counts = agenda["light"].value_counts()
 cols = st.columns(5)
@@ -55,7 +56,6 @@ else:
     st.caption("Select a row, then present: the resident page opens in meeting view, with previous and next.")
 
 with st.expander("Add a resident to this meeting's agenda"):
-    everyone, _ = ui.meeting_agenda(view, config, only_due=False)
     others = everyone[~everyone["resident_id"].isin(agenda["resident_id"])]
     if others.empty:
         st.caption("Every resident is already on the agenda.")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cbme import charts, panels, ui
+from cbme import charts, meeting, panels, ui
 from cbme.config import program_config
 from cbme.labels import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, STAGES
 from cbme.rules import coaching_status
@@ -27,11 +27,11 @@ params = dict(resident_id=resident_id, **scope)
 ui.audit_once("open resident", resident_id=resident_id)
 
 # Meeting view: presenting the agenda of the meeting on the as-of date, one resident after another.
-everyone, statuses = ui.meeting_agenda(view, config, only_due=False)
+everyone, statuses = ui.meeting_agenda(view, config)
 in_meeting = (st.query_params.get("meeting") == f"{view.as_of:%Y-%m-%d}"
               and bool(view.roles & {"program_lead", "committee_chair", "committee_member"}))
 if in_meeting:
-    agenda, _ = ui.meeting_agenda(view, config, only_due=st.query_params.get("agenda", "due") == "due")
+    agenda = meeting.due_only(everyone) if st.query_params.get("agenda", "due") == "due" else everyone
     panels.meeting_bar(agenda, resident_id, view.as_of)
 review = everyone[everyone["resident_id"] == resident_id]
 review = next(review.itertuples()) if not review.empty else None

@@ -7,7 +7,7 @@ import pytest
 from cbme import db
 from cbme.config import ProgramConfig
 from cbme.db import query
-from cbme.meeting import build_agenda
+from cbme.meeting import build_agenda, due_only
 from tests.test_queries import EVIDENCE
 
 MEETING = dt.date(2026, 6, 30)
@@ -17,7 +17,8 @@ def agenda(con, as_of=MEETING, only_due=True, viewer="M1"):
     common = dict(viewer=viewer, program_id="P1", as_of=as_of)
     rows = query(con, "meeting_agenda", **common)
     evidence = query(con, "meeting_epa_evidence", **common, **EVIDENCE)
-    return build_agenda(rows, evidence, ProgramConfig(), as_of, only_due)
+    table, statuses = build_agenda(rows, evidence, ProgramConfig(), as_of)
+    return (due_only(table) if only_due else table), statuses
 
 
 def test_agenda_due_reasons_and_order(tiny):
