@@ -62,11 +62,14 @@ def audit(con: duckdb.DuckDBPyConnection, actor_id: str | None, action: str, **f
         cursor.close()
 
 
+def holds_role(cursor, person_id: str | None, program_id: str, roles: list[str]) -> bool:
+    """Whether the person holds any of the roles in the program (the schema's holds_role macro)."""
+    return cursor.execute("select holds_role($person, $program, $roles)",
+                          {"person": person_id, "program": program_id, "roles": roles}).fetchone()[0]
+
+
 def _require_admin(cursor, actor_id: str, program_id: str) -> None:
-    allowed = cursor.execute(
-        "select count(*) from roles where person_id = $actor and program_id = $program and role = 'admin'",
-        {"actor": actor_id, "program": program_id}).fetchone()[0]
-    if not allowed:
+    if not holds_role(cursor, actor_id, program_id, ["admin"]):
         raise NotAllowed("Only an administrator of this program can change who has access to it.")
 
 

@@ -47,11 +47,8 @@ def log_session(con: duckdb.DuckDBPyConnection, coach_id: str, session: Session,
     held = session.status == "held"
     with writing(con) as cursor:
         program = cursor.execute("""
-            select r.program_id from coach_assignments as a join residents as r using (resident_id)
-            where a.resident_id = $resident and a.coach_id = $coach and a.start_date <= $day
-                and (a.end_date is null or a.end_date > $day)
-                and exists (select 1 from roles as g where g.person_id = $coach and g.program_id = r.program_id
-                            and g.role = 'coach')
+            select r.program_id from coach_pairs_on($day) as a join residents as r using (resident_id)
+            where a.resident_id = $resident and a.coach_id = $coach and holds_role($coach, r.program_id, ['coach'])
         """, {"resident": session.resident_id, "coach": coach_id, "day": session.scheduled_date}).fetchone()
         if program is None:
             raise NotAllowed("Only the resident's coach on that date can log their coaching sessions.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from cbme.access import NotAllowed, record
+from cbme.access import NotAllowed, holds_role, record
 from cbme.db import writing
 
 STATUSES = ["Progressing as expected", "Not progressing as expected", "Progress is accelerated",
@@ -73,15 +73,10 @@ def check_may_decide(cursor, actor_id: str, resident_id: str, meeting_date: dt.d
     the actor is the resident's coach on the meeting date."""
     row = cursor.execute("""
         select
+            holds_role($actor, r.program_id, ['committee_chair', 'committee_member']),
             exists (
-                select 1 from roles as g
-                where g.person_id = $actor and g.program_id = r.program_id
-                    and g.role in ('committee_chair', 'committee_member')
-            ),
-            exists (
-                select 1 from coach_assignments as a
-                where a.resident_id = r.resident_id and a.coach_id = $actor and a.start_date <= $meeting
-                    and (a.end_date is null or a.end_date > $meeting)
+                select 1 from coach_pairs_on($meeting) as a
+                where a.resident_id = r.resident_id and a.coach_id = $actor
             )
         from residents as r
         where r.resident_id = $resident
@@ -152,11 +147,7 @@ def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str
                   resident_id: str) -> None:
     """Put a resident on a meeting's agenda by hand, for every member who opens the meeting."""
     with writing(con) as cursor:
-        allowed = cursor.execute("""
-            select count(*) from roles
-            where person_id = $actor and program_id = $program
-                and role in ('committee_chair', 'committee_member', 'program_lead')
-        """, {"actor": actor_id, "program": program_id}).fetchone()[0]
+        allowed = holds_role(cursor, actor_id, program_id, ["committee_chair", "committee_member", "program_lead"])
         in_program = cursor.execute("select count(*) from residents where resident_id = $r and program_id = $p",
                                     {"r": resident_id, "p": program_id}).fetchone()[0]
         if not allowed or not in_program:

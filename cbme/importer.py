@@ -28,7 +28,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cbme.access import NotAllowed, record
+from cbme.access import NotAllowed, holds_role, record
 from cbme.db import writing
 
 # Column kinds: text, date, int, bool, entrustment, list, timestamp. (name, kind, required, allowed)
@@ -658,9 +658,7 @@ def _require_importer(con, actor_id: str | None, program_id: str) -> None:
     command line (actor None) is run by whoever may write the database file."""
     if actor_id is None:
         return
-    allowed = con.execute("select count(*) from roles where person_id = $a and program_id = $p and role = 'admin'",
-                          {"a": actor_id, "p": program_id}).fetchone()[0]
-    if not allowed:
+    if not holds_role(con, actor_id, program_id, ["admin"]):
         raise NotAllowed("Only an administrator of this program can import into it or roll an import back.")
 
 

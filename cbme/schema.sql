@@ -228,6 +228,21 @@ create or replace macro visible_residents(viewer) as table
         on g.program_id = r.program_id and g.role = 'coach' and g.person_id = a.coach_id
     where a.coach_id = viewer;
 
+-- Whether a person holds any of the wanted roles in a program: the check behind every page and write
+-- reserved to administrators, program leads or the committee.
+create or replace macro holds_role(person, program, wanted) as (
+    exists (
+        select 1 from roles as h
+        where h.person_id = person and h.program_id = program and list_contains(wanted, h.role)
+    )
+);
+
+-- The coach pairings in force on a date: begun on or before it, not yet ended.
+create or replace macro coach_pairs_on(day) as table
+    select a.resident_id, a.coach_id, a.start_date
+    from coach_assignments as a
+    where a.start_date <= day and (a.end_date is null or a.end_date > day);
+
 -- The stage a resident is in on a date.
 create or replace macro stage_on(resident, as_of) as (
     select s.stage from resident_stages as s

@@ -4,13 +4,7 @@
 -- far assessors usually sit from each other), the residents they assessed, and their mean words per
 -- narrative comment. Most lenient first. Only for a program lead or committee.
 -- Parameters: $viewer, $program_id, $as_of, $min_ratings.
-with allowed as (
-    select 1 from roles
-    where person_id = $viewer and program_id = $program_id
-        and role in ('program_lead', 'committee_chair', 'committee_member')
-),
-
-ratings as (
+with ratings as (
     select
         x.assessor_id,
         x.resident_id,
@@ -19,7 +13,7 @@ ratings as (
     from assessments as x
     join residents as r on r.resident_id = x.resident_id
     where r.program_id = $program_id and x.form_type = 'epa_observation' and not x.expired
-        and x.entrustment is not null and x.assessment_date <= $as_of and exists (select 1 from allowed)
+        and x.entrustment is not null and x.assessment_date <= $as_of and holds_role($viewer, $program_id, ['program_lead', 'committee_chair', 'committee_member'])
 ),
 
 per_assessor as (

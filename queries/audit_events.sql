@@ -3,13 +3,7 @@
 -- no filter). Only an administrator of the program gets rows.
 -- Parameters: $viewer, $program_id, $actions, $actor_search, $resident_search, $date_from, $date_to,
 -- $max_rows.
-with allowed as (
-    select 1
-    from roles
-    where person_id = $viewer and program_id = $program_id and role = 'admin'
-),
-
-program_people as (
+with program_people as (
     select person_id from roles where program_id = $program_id
 )
 
@@ -26,7 +20,7 @@ select
 from audit_log as e
 left join people as p on p.person_id = e.actor_id
 left join residents as r on r.resident_id = e.resident_id
-where exists (select 1 from allowed)
+where holds_role($viewer, $program_id, ['admin'])
     and (
         e.program_id = $program_id
         or (e.program_id is null and e.actor_id in (select person_id from program_people))

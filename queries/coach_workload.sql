@@ -2,24 +2,18 @@
 -- coach's sessions over the twelve months up to the as-of date: held, cancelled by resident or by
 -- coach, no-shows, and the share missed. Only for a viewer who may see the program's residents.
 -- Parameters: $viewer, $program_id, $as_of, $ceiling.
-with allowed as (
-    select 1 from roles
-    where person_id = $viewer and program_id = $program_id
-        and role in ('program_lead', 'committee_chair', 'committee_member')
-),
-
-coaches as (
+with coaches as (
     select g.person_id as coach_id, p.name as coach_name
     from roles as g
     join people as p on p.person_id = g.person_id
-    where g.program_id = $program_id and g.role = 'coach' and exists (select 1 from allowed)
+    where g.program_id = $program_id and g.role = 'coach' and holds_role($viewer, $program_id, ['program_lead', 'committee_chair', 'committee_member'])
 ),
 
 coachees as (
     select a.coach_id, count(*) as coachees
-    from coach_assignments as a
+    from coach_pairs_on($as_of) as a
     join residents as r on r.resident_id = a.resident_id
-    where r.program_id = $program_id and a.start_date <= $as_of and (a.end_date is null or a.end_date > $as_of)
+    where r.program_id = $program_id
     group by a.coach_id
 ),
 

@@ -5,11 +5,10 @@
 -- Parameters: $viewer, $program_id, $as_of.
 with pairs as (
     select a.resident_id, r.name as resident_name, a.coach_id, p.name as coach_name
-    from coach_assignments as a
+    from coach_pairs_on($as_of) as a
     join residents as r on r.resident_id = a.resident_id
     join people as p on p.person_id = a.coach_id
     where r.program_id = $program_id
-        and a.start_date <= $as_of and (a.end_date is null or a.end_date > $as_of)
         and a.resident_id in (select resident_id from visible_residents($viewer))
 ),
 

@@ -17,5 +17,5 @@ select
 from imports as i
 left join people as p on p.person_id = i.imported_by
 where i.program_id = $program_id
-    and exists (select 1 from roles where person_id = $viewer and program_id = $program_id and role = 'admin')
+    and holds_role($viewer, $program_id, ['admin'])
 order by i.imported_at desc

@@ -1,16 +1,10 @@
 -- One row per person who holds a role in the program, with their roles and sign-in identities, for
 -- the administrator's access page. Only an administrator of the program gets any rows.
 -- Parameters: $viewer, $program_id.
-with allowed as (
-    select 1
-    from roles
-    where person_id = $viewer and program_id = $program_id and role = 'admin'
-),
-
-members as (
+with members as (
     select g.person_id, list(g.role order by g.role) as roles
     from roles as g
-    where g.program_id = $program_id and exists (select 1 from allowed)
+    where g.program_id = $program_id and holds_role($viewer, $program_id, ['admin'])
     group by g.person_id
 )
 

@@ -1,13 +1,7 @@
 -- One row per person known to the program (holding a role there, or having assessed or coached one of
 -- its residents), for choosing whom to give a role. Only an administrator of the program gets rows.
 -- Parameters: $viewer, $program_id.
-with allowed as (
-    select 1
-    from roles
-    where person_id = $viewer and program_id = $program_id and role = 'admin'
-),
-
-known as (
+with known as (
     select person_id from roles where program_id = $program_id
     union
     select x.assessor_id
@@ -24,5 +18,5 @@ known as (
 select p.person_id, p.name
 from known as k
 join people as p on p.person_id = k.person_id
-where exists (select 1 from allowed)
+where holds_role($viewer, $program_id, ['admin'])
 order by p.name

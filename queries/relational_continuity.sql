@@ -26,8 +26,7 @@ per_resident as (
 
 pairing as (
     select a.resident_id, date_diff('day', a.start_date, $as_of::date) / 30.44 as pairing_months
-    from coach_assignments as a
-    where a.start_date <= $as_of and (a.end_date is null or a.end_date > $as_of)
+    from coach_pairs_on($as_of) as a
 )
 
 select

@@ -20,10 +20,9 @@ stage as (
 
 coach as (
     select a.coach_id, a.start_date as coach_since, p.name as coach_name
-    from coach_assignments as a
+    from coach_pairs_on($as_of) as a
     join people as p on p.person_id = a.coach_id
     where a.resident_id = $resident_id
-        and a.start_date <= $as_of and (a.end_date is null or a.end_date > $as_of)
 ),
 
 coach_roles as (

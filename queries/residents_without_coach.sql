@@ -8,8 +8,6 @@ where r.program_id = $program_id
     and r.status in ('active', 'on leave')
     and r.resident_id in (select resident_id from visible_residents($viewer))
     and not exists (
-        select 1 from coach_assignments as a
-        where a.resident_id = r.resident_id and a.start_date <= $as_of
-            and (a.end_date is null or a.end_date > $as_of)
+        select 1 from coach_pairs_on($as_of) as a where a.resident_id = r.resident_id
     )
 order by r.name

@@ -7,9 +7,8 @@ with visible as (
 
 current_coach as (
     select a.resident_id, p.name as coach_name
-    from coach_assignments as a
+    from coach_pairs_on($as_of) as a
     join people as p on p.person_id = a.coach_id
-    where a.start_date <= $as_of and (a.end_date is null or a.end_date > $as_of)
 )
 
 select
