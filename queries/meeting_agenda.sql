@@ -127,7 +127,7 @@ select
     least(5, date_diff('month', r.training_start_date, $as_of::date) // 12 + 1) as pgy,
     k.coach_id,
     k.coach_name,
-    k.coach_id in (select person_id from committee) as coach_on_committee,
+    coalesce(k.coach_id in (select person_id from committee), false) as coach_on_committee,
     p.meeting_date as previous_decision_date,
     p.status as previous_decision_status,
     w.since as review_since,

@@ -18,6 +18,8 @@ from tests.test_meeting import MEETING, agenda
 @pytest.fixture
 def built(tiny_rw):
     tiny_rw.execute("update residents set name = 'Blake <b>Rivers</b>' where resident_id = 'R2'")
+    # R2 has no coach on the meeting date: the packet must still build (it once failed on that).
+    tiny_rw.execute("update coach_assignments set end_date = '2026-06-01' where resident_id = 'R2' and coach_id = 'C1'")
     record_decision(tiny_rw, "M1", Decision("R1", MEETING, "Not progressing as expected", ["modify learning plan"],
                                             "E2 below expected."), based_on_version=None)
     table, statuses = agenda(tiny_rw)

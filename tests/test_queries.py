@@ -246,3 +246,10 @@ def test_meeting_agenda_since_last_review(tiny):
         ("R2", "TTD", "Dr. Riley Chen", True, None, D(2025, 6, 30), 1, 0, [], 0, 1, 2, 0)]
     # C2 coaches only R2, and only in the past: they see R2's line, whose coach is now C1.
     assert list(query(tiny, "meeting_agenda", viewer="C2", program_id="P1", as_of=AS_OF)["resident_id"]) == ["R2"]
+
+
+def test_meeting_agenda_says_no_for_a_resident_without_a_coach(tiny_rw):
+    tiny_rw.execute("update coach_assignments set end_date = '2026-06-01' where resident_id = 'R2' and coach_id = 'C1'")
+    agenda = query(tiny_rw, "meeting_agenda", viewer="M1", program_id="P1", as_of=AS_OF).set_index("resident_id")
+    assert pd.isna(agenda.at["R2", "coach_id"]) and not agenda.at["R2", "coach_on_committee"]
+    assert agenda["coach_on_committee"].notna().all()
