@@ -120,13 +120,17 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
             legendgroup=code, showlegend=False, line=dict(color=colour, width=2.5),
             hovertemplate=f"<b>{label}</b> mean of last 5: %{{y:.1f}}<extra></extra>"))
 
+    # Stage periods as plain layout shapes, set at once (plotly's add_vrect/add_vline cost ms apiece).
     starts = list(stages["start_date"]) + [pd.Timestamp(as_of)]
-    for k, row in enumerate(stages.itertuples(index=False)):
-        fig.add_vrect(x0=row.start_date, x1=starts[k + 1], fillcolor="#f2f2f2" if k % 2 else "#ffffff",
-                      line_width=0, layer="below")
-        fig.add_vline(x=row.start_date, line=dict(color="#666", width=1, dash="dash"))
-        fig.add_annotation(x=row.start_date, y=0.55, text=f"{row.stage} starts", showarrow=False,
-                           xanchor="left", yanchor="bottom", font=dict(size=11, color="#333"))
+    shading, lines, notes = [], [], []
+    for k, (start, stage) in enumerate(zip(stages["start_date"], stages["stage"])):
+        span = dict(xref="x", yref="paper", x0=start, y0=0, y1=1, layer="below")
+        shading.append(dict(type="rect", x1=starts[k + 1], fillcolor="#f2f2f2" if k % 2 else "#ffffff",
+                            line_width=0, **span))
+        lines.append(dict(type="line", x1=start, line=dict(color="#666", width=1, dash="dash"), **span))
+        notes.append(dict(x=start, y=0.55, text=f"{stage} starts", showarrow=False, xanchor="left",
+                          yanchor="bottom", font=dict(size=11, color="#333")))
+    fig.update_layout(shapes=shading + lines, annotations=notes)
     if not decisions.empty:
         fig.add_trace(go.Scatter(
             x=decisions["meeting_date"], y=[5.55] * len(decisions), mode="markers", name="Committee decision",

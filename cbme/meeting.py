@@ -14,12 +14,14 @@ from cbme.status import AMBER, CONCERN, LIGHT_LABELS, RED, ResidentStatus, resid
 
 def statuses(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramConfig) -> dict[str, ResidentStatus]:
     """Each resident's status from meeting_agenda.sql and meeting_epa_evidence.sql rows."""
-    by_resident = {rid: rows.to_dict("records") for rid, rows in evidence.groupby("resident_id")}
+    by_resident: dict[str, list[dict]] = {}
+    for row in evidence.to_dict("records"):  # plain records: pandas row access costs more than the rules
+        by_resident.setdefault(row["resident_id"], []).append(row)
+    columns = ["resident_id", "stage", "months_in_stage", "new_flags", "review_since"]
     return {
-        row.resident_id: resident_status(
-            by_resident.get(row.resident_id, []), row.stage, float(row.months_in_stage or 0), int(row.new_flags),
-            f"{row.review_since:%Y-%m-%d}", config)
-        for row in agenda_rows.itertuples()
+        resident_id: resident_status(by_resident.get(resident_id, []), stage, float(months or 0), int(flags),
+                                     f"{since:%Y-%m-%d}", config)
+        for resident_id, stage, months, flags, since in zip(*(agenda_rows[c] for c in columns))
     }
 
 

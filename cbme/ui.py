@@ -114,12 +114,21 @@ def view() -> View:
 
 
 def meeting_agenda(view: View, config: ProgramConfig):
-    """Every resident on the meeting's agenda (as of the view's date) and their statuses; see cbme.meeting."""
-    common = dict(viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of)
-    rows = fetch("meeting_agenda", **common)
-    evidence = fetch("meeting_epa_evidence", recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings,
-                     trend_months=config.trend_months, actionable_min_chars=config.actionable_min_chars, **common)
-    return meeting.build_agenda(rows, evidence, config, view.as_of)
+    """Every resident on the meeting's agenda (as of the view's date) and their statuses; see cbme.meeting.
+    Built once per data version and viewer: the pages of a meeting all read the same agenda."""
+    database = str(database_path())
+    return _built_agenda(database, db.data_version(_open(database)), view.viewer_id, view.program_id, view.as_of,
+                         config)
+
+
+@st.cache_data(ttl=3600, max_entries=500, show_spinner=False)
+def _built_agenda(database: str, version: int, viewer: str, program_id: str, as_of: dt.date, config: ProgramConfig):
+    common = dict(viewer=viewer, program_id=program_id, as_of=as_of)
+    rows = _cached_query(database, version, "meeting_agenda", common)
+    evidence = _cached_query(database, version, "meeting_epa_evidence", dict(
+        recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings, trend_months=config.trend_months,
+        actionable_min_chars=config.actionable_min_chars, **common))
+    return meeting.build_agenda(rows, evidence, config, as_of)
 
 
 def linked_selectbox(label: str, options: dict[str, str], param: str, refused: str, **kwargs) -> str:

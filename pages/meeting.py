@@ -29,16 +29,16 @@ for col, light in zip(cols[1:], LIGHT_LABELS):
 if agenda.empty:
     st.info("No resident is due for review at this meeting. Choose “All residents” to see everyone.")
 else:
+    shown = ["status", "name", "stage", "reasons", "since_last_review", "due", "coach_name", "coach_on_committee",
+             "decision_this_meeting"]
     table = agenda.assign(
         stage=agenda["stage"].fillna("-") + " · PGY" + agenda["pgy"].astype(str),
         coach_on_committee=agenda["coach_on_committee"].map({True: "yes", False: "no"}).fillna("-"),
-        decision_this_meeting=agenda["decision_this_meeting"].fillna("—"))
+        decision_this_meeting=agenda["decision_this_meeting"].fillna("—"))[shown]  # styling costs per cell
     colour = {LIGHT_LABELS[light]: f"background-color: {LIGHT_BACKGROUNDS[light]}" for light in LIGHT_LABELS}
     picked = st.dataframe(
         table.style.map(lambda label: colour.get(label, ""), subset=["status"]),
         hide_index=True, on_select="rerun", selection_mode="single-row", key="meeting_table",
-        column_order=["status", "name", "stage", "reasons", "since_last_review", "due", "coach_name",
-                      "coach_on_committee", "decision_this_meeting"],
         column_config={
             "status": st.column_config.TextColumn("Status", width="small"), "name": "Resident",
             "stage": "Stage", "reasons": st.column_config.TextColumn("Why", width="large"),

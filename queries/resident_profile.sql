@@ -26,11 +26,9 @@ coach as (
 ),
 
 coach_roles as (
+    -- Filtered on the resident directly (not correlated), so only the resident's assessments are read.
     select
-        (
-            select count(*) from assessments as x
-            where x.resident_id = r.resident_id and x.assessor_id = c.coach_id and x.assessment_date <= $as_of
-        ) as coach_assessments,
+        count(x.assessment_id) as coach_assessments,
         exists (
             select 1 from roles as g
             where g.person_id = c.coach_id and g.program_id = r.program_id
@@ -38,6 +36,9 @@ coach_roles as (
         ) as coach_on_committee
     from coach as c
     join resident as r on true
+    left join assessments as x
+        on x.resident_id = $resident_id and x.assessor_id = c.coach_id and x.assessment_date <= $as_of
+    group by c.coach_id, r.program_id
 ),
 
 last_decision as (
