@@ -26,13 +26,32 @@ FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 MARKERS = ["circle", "square", "diamond", "triangle-up", "cross", "star", "hexagon", "triangle-down"]
 
 
-def _layout(fig: go.Figure, height: int, **kwargs) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-                      **kwargs)
-    fig.update_xaxes(showline=True, linecolor="#888", gridcolor="#eee")
-    fig.update_yaxes(showline=True, linecolor="#888", gridcolor="#eee")
-    return fig
+AXIS = dict(showline=True, linecolor="#888", gridcolor="#eee")
+
+
+def _figure(traces, height: int, xaxis: dict | None = None, yaxis: dict | None = None, **layout) -> go.Figure:
+    """The figure with its whole layout given at once: plotly validates on every update, and piecemeal
+    updates (update_xaxes, add_vline...) cost milliseconds apiece on a page that draws four charts."""
+    return go.Figure(traces, layout=dict(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), xaxis={**AXIS, **(xaxis or {})},
+        yaxis={**AXIS, **(yaxis or {})}, **layout))
+
+
+def _vline(x, **line) -> dict:
+    """A vertical line across the plot at x, as a layout shape."""
+    return dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1, line=line)
+
+
+def _vrect(x0, x1, colour: str, opacity: float = 1.0) -> dict:
+    """A shaded band across the plot from x0 to x1, under the data, as a layout shape."""
+    return dict(type="rect", xref="x", yref="paper", x0=x0, x1=x1, y0=0, y1=1, fillcolor=colour, opacity=opacity,
+                line=dict(width=0), layer="below")
+
+
+def _note(x, text: str, y: float = 1.0, yref: str = "paper", **style) -> dict:
+    """A label without arrow at x (by default at the top of the plot), as a layout annotation."""
+    return dict(x=x, y=y, xref="x", yref=yref, text=text, showarrow=False, **style)
 
 
 def _text(values: pd.Series) -> list[str]:
@@ -63,26 +82,23 @@ def epa_progress(progress: pd.DataFrame, row_height: int = 24) -> go.Figure:
              for c, t, o, x, n, a, r, g in zip(_text(rows["epa_code"]), _text(rows["title"]), rows["observations"],
                                                rows["expired"], rows["assessors"], rows["achieved"],
                                                rows["required_observations"], rows["target_entrustment"])]
-    fig = go.Figure([
+    return _figure([
         go.Bar(y=y, x=[100] * len(rows), orientation="h", marker_color="#eeeeee", hoverinfo="skip",
                showlegend=False),
         go.Bar(y=y, x=share, orientation="h", marker=dict(color=colours, line=dict(color="#555", width=0.5)),
                text=text, textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text",
                showlegend=False),
-    ])
-    fig.update_layout(barmode="overlay", bargap=0.25)
-    fig.update_xaxes(range=[0, 135], title="Share of the assessment plan achieved (%)",
-                     tickvals=[0, 25, 50, 75, 100])
-    fig.update_yaxes(tickfont=dict(size=12))
-    return _layout(fig, height=80 + row_height * len(rows))
+    ], height=80 + row_height * len(rows), barmode="overlay", bargap=0.25,
+        xaxis=dict(range=[0, 135], title="Share of the assessment plan achieved (%)", tickvals=[0, 25, 50, 75, 100]),
+        yaxis=dict(tickfont=dict(size=12)))
 
 
 def since_last_review(fig: go.Figure, since: dt.date | None, as_of: dt.date) -> go.Figure:
     """Shade the period since the resident's last committee review, for presenting at a meeting."""
     if since is not None:
-        fig.add_vrect(x0=pd.Timestamp(since), x1=pd.Timestamp(as_of), fillcolor=OKABE_ITO["sky blue"],
-                      opacity=0.18, line_width=0, layer="below", annotation_text="since last review",
-                      annotation_position="top left", annotation_font_size=11)
+        fig.add_shape(_vrect(pd.Timestamp(since), pd.Timestamp(as_of), OKABE_ITO["sky blue"], opacity=0.18))
+        fig.add_annotation(_note(pd.Timestamp(since), "since last review", xanchor="left", yanchor="top",
+                                 font=dict(size=11)))
     return fig
 
 
@@ -94,7 +110,7 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
     observations, stages and decisions have the columns of resident_entrustment.sql,
     resident_stage_history.sql and resident_decisions.sql.
     """
-    fig = go.Figure()
+    traces = []
     chosen = observations[observations["epa_code"].isin(epa_codes)]
     scatter = _scatter(len(chosen))
     for i, code in enumerate(epa_codes):
@@ -105,7 +121,7 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
         label = html.escape(code)
         # Spread equal ratings of one EPA a little apart so stacked points stay visible.
         offset = (i - (len(epa_codes) - 1) / 2) * 0.06
-        fig.add_trace(scatter(
+        traces.append(scatter(
             x=rows["assessment_date"], y=rows["entrustment"] + offset, mode="markers", name=label,
             legendgroup=code,
             marker=dict(color=colour, symbol=MARKERS[i % len(MARKERS)], size=8, opacity=0.75,
@@ -115,24 +131,22 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
                                                                False: "not directly observed"}))),
             hovertemplate=f"<b>{label}</b> %{{x|%Y-%m-%d}}<br>entrustment %{{customdata[0]}}"
                           "<br>%{customdata[1]}, %{customdata[2]}<extra></extra>"))
-        fig.add_trace(scatter(
+        traces.append(scatter(
             x=rows["assessment_date"], y=rows["recent_mean"], mode="lines", name=f"{label} trend",
             legendgroup=code, showlegend=False, line=dict(color=colour, width=2.5),
             hovertemplate=f"<b>{label}</b> mean of last 5: %{{y:.1f}}<extra></extra>"))
 
-    # Stage periods as plain layout shapes, set at once (plotly's add_vrect/add_vline cost ms apiece).
     starts = list(stages["start_date"]) + [pd.Timestamp(as_of)]
-    shading, lines, notes = [], [], []
-    for k, (start, stage) in enumerate(zip(stages["start_date"], stages["stage"])):
-        span = dict(xref="x", yref="paper", x0=start, y0=0, y1=1, layer="below")
-        shading.append(dict(type="rect", x1=starts[k + 1], fillcolor="#f2f2f2" if k % 2 else "#ffffff",
-                            line_width=0, **span))
-        lines.append(dict(type="line", x1=start, line=dict(color="#666", width=1, dash="dash"), **span))
-        notes.append(dict(x=start, y=0.55, text=f"{stage} starts", showarrow=False, xanchor="left",
-                          yanchor="bottom", font=dict(size=11, color="#333")))
-    fig.update_layout(shapes=shading + lines, annotations=notes)
+    stage_periods = list(zip(stages["start_date"], stages["stage"]))
+    shapes = [_vrect(start, starts[k + 1], "#f2f2f2" if k % 2 else "#ffffff") for k, (start, _) in
+              enumerate(stage_periods)]
+    shapes += [_vline(start, color="#666", width=1, dash="dash") for start, _ in stage_periods]
+    shapes.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=4, y1=4,
+                       line=dict(color=OKABE_ITO["green"], width=1.5, dash="dot")))
+    notes = [_note(start, f"{stage} starts", y=0.55, yref="y", xanchor="left", yanchor="bottom",
+                   font=dict(size=11, color="#333")) for start, stage in stage_periods]
     if not decisions.empty:
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=decisions["meeting_date"], y=[5.55] * len(decisions), mode="markers", name="Committee decision",
             marker=dict(symbol="diamond", size=12, color=[DECISION_COLOURS.get(s, "#000")
                                                           for s in decisions["status"]],
@@ -140,23 +154,21 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
             customdata=list(zip(decisions["status"], _text(decisions["actions"]))),
             hovertemplate="<b>Committee %{x|%Y-%m-%d}</b><br>%{customdata[0]}<br>%{customdata[1]}"
                           "<extra></extra>"))
-    fig.add_hline(y=4, line=dict(color=OKABE_ITO["green"], width=1.5, dash="dot"))
-    fig.update_yaxes(range=[0.5, 5.8], tickvals=list(ENTRUSTMENT),
-                     ticktext=[f"{k} · {v}" for k, v in ENTRUSTMENT.items()], title=None)
-    fig.update_xaxes(title=None)
-    return _layout(fig, height=460)
+    return _figure(traces, height=460, shapes=shapes, annotations=notes, xaxis=dict(title=None),
+                   yaxis=dict(range=[0.5, 5.8], tickvals=list(ENTRUSTMENT),
+                              ticktext=[f"{k} · {v}" for k, v in ENTRUSTMENT.items()], title=None))
 
 
 def feedback_mix(monthly: pd.DataFrame) -> go.Figure:
     """Completed feedback items per month, stacked by opportunity, with the shares directly observed
     and with narrative as lines on a second axis. monthly has the columns of
     resident_feedback_monthly.sql."""
-    fig = go.Figure()
+    traces = []
     for opportunity, label in OPPORTUNITIES.items():
         rows = monthly[monthly["opportunity"] == opportunity]
         if rows.empty:
             continue
-        fig.add_trace(go.Bar(x=rows["month"], y=rows["items"], name=label,
+        traces.append(go.Bar(x=rows["month"], y=rows["items"], name=label,
                              marker=dict(color=OPPORTUNITY_COLOURS[opportunity],
                                          pattern=dict(shape=OPPORTUNITY_PATTERNS[opportunity], fgcolor="white",
                                                       fillmode="overlay", size=6)),
@@ -164,59 +176,53 @@ def feedback_mix(monthly: pd.DataFrame) -> go.Figure:
     months = monthly.drop_duplicates("month")
     for column, label, dash in (("month_directly_observed", "Directly observed (%)", "solid"),
                                 ("month_with_narrative", "With narrative (%)", "dot")):
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=months["month"], y=(months[column] / months["month_items"] * 100).round(0), name=label,
             yaxis="y2", mode="lines+markers", line=dict(color="black", dash=dash, width=2),
             marker=dict(symbol="circle" if dash == "solid" else "square-open", size=6),
             hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
-    fig.update_layout(barmode="stack", yaxis=dict(title="Items completed"),
-                      yaxis2=dict(title="Share of items (%)", overlaying="y", side="right", range=[0, 105],
-                                  tickmode="array", tickvals=[0, 25, 50, 75, 100], showgrid=False))
-    return _layout(fig, height=380)
+    return _figure(traces, height=380, barmode="stack", yaxis=dict(title="Items completed"),
+                   yaxis2=dict(AXIS, title="Share of items (%)", overlaying="y", side="right", range=[0, 105],
+                               tickmode="array", tickvals=[0, 25, 50, 75, 100], showgrid=False))
 
 
 def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date | None) -> go.Figure:
     """Coaching sessions on a timeline, one row per status, with the overdue period shaded.
     sessions has the columns of resident_coaching_sessions.sql."""
-    fig = go.Figure()
+    traces = []
     for status in SESSION_STATUSES:
         rows = sessions[sessions["status"] == status]
         colour, symbol = SESSION_STYLES[status]
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=rows["scheduled_date"], y=[status.capitalize()] * len(rows), mode="markers",
             name=status.capitalize(), marker=dict(color=colour, symbol=symbol, size=11,
                                                   line=dict(color=colour, width=2)),
             customdata=list(zip(_text(rows["coach_name"]), rows["duration_minutes"].astype("object").fillna("-"))),
             hovertemplate="%{x|%Y-%m-%d}<br>%{customdata[0]}<br>%{customdata[1]} min<extra></extra>"))
-    fig.add_vline(x=pd.Timestamp(as_of), line=dict(color="#333", width=1))
-    fig.add_annotation(x=pd.Timestamp(as_of), y=1.0, yref="paper", text="as of", showarrow=False,
-                       xanchor="right", font=dict(size=11))
+    shapes = [_vline(pd.Timestamp(as_of), color="#333", width=1)]
+    notes = [_note(pd.Timestamp(as_of), "as of", xanchor="right", font=dict(size=11))]
     if next_due is not None and next_due < as_of:
-        fig.add_vrect(x0=pd.Timestamp(next_due), x1=pd.Timestamp(as_of), fillcolor=OKABE_ITO["vermillion"],
-                      opacity=0.15, line_width=0, layer="below", annotation_text="overdue",
-                      annotation_position="bottom left")
-    fig.update_yaxes(categoryorder="array", categoryarray=[s.capitalize() for s in SESSION_STATUSES[::-1]],
-                     title=None)
-    fig.update_layout(showlegend=False)
-    return _layout(fig, height=260)
+        shapes.append(_vrect(pd.Timestamp(next_due), pd.Timestamp(as_of), OKABE_ITO["vermillion"], opacity=0.15))
+        notes.append(_note(pd.Timestamp(next_due), "overdue", y=0, xanchor="left", yanchor="bottom"))
+    return _figure(traces, height=260, showlegend=False, shapes=shapes, annotations=notes, yaxis=dict(
+        categoryorder="array", categoryarray=[s.capitalize() for s in SESSION_STATUSES[::-1]], title=None))
 
 
 def program_sessions(sessions: pd.DataFrame, as_of: dt.date) -> go.Figure:
     """Every coaching session of the program over a year, one row per coach, marker by status.
     sessions has the columns of program_coaching_sessions.sql."""
-    fig = go.Figure()
+    traces = []
     for status in SESSION_STATUSES:
         rows = sessions[sessions["status"] == status]
         colour, symbol = SESSION_STYLES[status]
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=rows["scheduled_date"], y=_text(rows["coach_name"]), mode="markers", name=status.capitalize(),
             marker=dict(color=colour, symbol=symbol, size=9, line=dict(color=colour, width=1.5)),
             customdata=_text(rows["resident_name"]),
             hovertemplate="%{y} with %{customdata}<br>%{x|%Y-%m-%d}<extra>" + status + "</extra>"))
-    fig.add_vline(x=pd.Timestamp(as_of), line=dict(color="#333", width=1))
-    coaches = sessions["coach_name"].nunique()
-    fig.update_yaxes(categoryorder="category descending", title=None)
-    return _layout(fig, height=120 + 26 * coaches)
+    return _figure(traces, height=120 + 26 * sessions["coach_name"].nunique(),
+                   shapes=[_vline(pd.Timestamp(as_of), color="#333", width=1)],
+                   yaxis=dict(categoryorder="category descending", title=None))
 
 
 def coach_workload(workload: pd.DataFrame, ceiling: int) -> go.Figure:
@@ -224,15 +230,14 @@ def coach_workload(workload: pd.DataFrame, ceiling: int) -> go.Figure:
     workload has the columns of coach_workload.sql."""
     rows = workload.iloc[::-1]
     over = rows["over_ceiling"]
-    fig = go.Figure(go.Bar(
+    return _figure(go.Bar(
         y=_text(rows["coach_name"]), x=rows["coachees"], orientation="h",
         marker=dict(color=[OKABE_ITO["vermillion"] if o else OKABE_ITO["blue"] for o in over]),
         text=[f"{n} coachees{' (over the ceiling)' if o else ''}" for n, o in zip(rows["coachees"], over)],
-        textposition="outside", cliponaxis=False, hoverinfo="skip"))
-    fig.add_vline(x=ceiling, line=dict(color="black", dash="dash"),
-                  annotation_text=f"ceiling {ceiling}", annotation_position="top")
-    fig.update_xaxes(title="Current coachees", range=[0, max(ceiling, int(rows["coachees"].max() or 0)) + 3])
-    return _layout(fig, height=100 + 26 * len(rows), showlegend=False)
+        textposition="outside", cliponaxis=False, hoverinfo="skip"),
+        height=100 + 26 * len(rows), showlegend=False, shapes=[_vline(ceiling, color="black", dash="dash")],
+        annotations=[_note(ceiling, f"ceiling {ceiling}", yanchor="bottom")],
+        xaxis=dict(title="Current coachees", range=[0, max(ceiling, int(rows["coachees"].max() or 0)) + 3]))
 
 
 def calibration(assessors: pd.DataFrame, threshold: float) -> go.Figure:
@@ -241,19 +246,19 @@ def calibration(assessors: pd.DataFrame, threshold: float) -> go.Figure:
     assessor_calibration.sql."""
     rows = assessors.sort_values("z_score")
     beyond = rows["z_score"].abs() >= threshold
-    fig = go.Figure(go.Scatter(
+    sides = ((-threshold, "more stringent"), (threshold, "more lenient"))
+    return _figure(go.Scatter(
         x=rows["z_score"], y=_text(rows["assessor_name"]), mode="markers",
         marker=dict(size=[12 if b else 7 for b in beyond], symbol=["diamond" if b else "circle" for b in beyond],
                     color=[OKABE_ITO["vermillion"] if b else "#777" for b in beyond]),
         customdata=list(zip(rows["mean_rating"], rows["ratings"], rows["words_per_comment"].fillna(0))),
         hovertemplate="%{y}: z %{x:.2f}<br>mean %{customdata[0]:.2f} over %{customdata[1]} ratings"
-                      "<br>%{customdata[2]:.0f} words a comment<extra></extra>"))
-    for side, label in ((-threshold, "more stringent"), (threshold, "more lenient")):
-        fig.add_vline(x=side, line=dict(color="black", dash="dash"), annotation_text=label,
-                      annotation_position="top")
-    fig.update_xaxes(title="Leniency (z-score of the assessor's mean rating against the program)", zeroline=True)
-    fig.update_yaxes(title=None, tickfont=dict(size=10))
-    return _layout(fig, height=120 + 16 * len(rows), showlegend=False)
+                      "<br>%{customdata[2]:.0f} words a comment<extra></extra>"),
+        height=120 + 16 * len(rows), showlegend=False,
+        shapes=[_vline(side, color="black", dash="dash") for side, _ in sides],
+        annotations=[_note(side, label, yanchor="bottom") for side, label in sides],
+        xaxis=dict(title="Leniency (z-score of the assessor's mean rating against the program)", zeroline=True),
+        yaxis=dict(title=None, tickfont=dict(size=10)))
 
 
 def competency_board(board: pd.DataFrame, measure: str) -> go.Figure:
@@ -268,11 +273,10 @@ def competency_board(board: pd.DataFrame, measure: str) -> go.Figure:
         scale, zmin, zmax, fmt = "Cividis", 1, 5, ".1f"
     else:
         scale, zmin, zmax, fmt = "PuOr", -0.5, 0.5, "+.2f"
-    fig = go.Figure(go.Heatmap(
+    return _figure(go.Heatmap(
         z=grid.to_numpy(), x=_text(pd.Series(epas)), y=_text(pd.Series(residents)), colorscale=scale, zmin=zmin,
         zmax=zmax, texttemplate="%{z:" + fmt + "}", textfont=dict(size=9), xgap=1, ygap=1,
         colorbar=dict(title="Level" if measure == "level" else "Growth / month"),
-        hovertemplate="%{y}<br>%{x}: %{z:" + fmt + "}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=10))
-    fig.update_xaxes(side="top", tickfont=dict(size=10))
-    return _layout(fig, height=120 + 18 * len(residents))
+        hovertemplate="%{y}<br>%{x}: %{z:" + fmt + "}<extra></extra>"),
+        height=120 + 18 * len(residents), yaxis=dict(autorange="reversed", tickfont=dict(size=10)),
+        xaxis=dict(side="top", tickfont=dict(size=10)))

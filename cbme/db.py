@@ -84,6 +84,15 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
         cursor.close()
 
 
+_writes = 0  # transactions this process has committed through writing()
+
+
+def writes() -> int:
+    """How many writes this process has committed. The process holds the database file alone (DuckDB
+    lets one process write a file), so while this number stands still, so does the data version."""
+    return _writes
+
+
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """A counter that every write of data bumps, for cache keys."""
     cursor = con.cursor()
@@ -104,6 +113,8 @@ def writing(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnectio
         yield cursor
         bump_data_version(cursor)
         cursor.execute("commit")
+        global _writes
+        _writes += 1
     except BaseException:
         cursor.execute("rollback")
         raise

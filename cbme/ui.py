@@ -64,7 +64,19 @@ def _cached_query(database: str, version: int, name: str, params: dict) -> pd.Da
 def fetch(name: str, **params) -> pd.DataFrame:
     """A named query's result, cached per database, data version and parameters. Treat it as read-only."""
     database = str(database_path())
-    return _cached_query(database, db.data_version(_open(database)), name, params)
+    return _cached_query(database, data_version(database), name, params)
+
+
+_versions: dict[str, tuple[int, int]] = {}  # database -> (db.writes() when read, its data version)
+
+
+def data_version(database: str) -> int:
+    """The database's data version, read from the file again only after this process wrote to it."""
+    writes = db.writes()  # before reading: a write committed meanwhile makes the next call read again
+    known = _versions.get(database)
+    if known is None or known[0] != writes:
+        known = _versions[database] = (writes, db.data_version(_open(database)))
+    return known[1]
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,7 @@ def meeting_agenda(view: View, config: ProgramConfig):
     """Every resident on the meeting's agenda (as of the view's date) and their statuses; see cbme.meeting.
     Built once per data version and viewer: the pages of a meeting all read the same agenda."""
     database = str(database_path())
-    return _built_agenda(database, db.data_version(_open(database)), view.viewer_id, view.program_id, view.as_of,
+    return _built_agenda(database, data_version(database), view.viewer_id, view.program_id, view.as_of,
                          config)
 
 
