@@ -122,6 +122,10 @@ def leave_folder_multipage_mode() -> None:
 
 def view() -> View:
     leave_folder_multipage_mode()
+    if "frame_view" not in st.session_state:
+        # This run began in the older mode before another session's first run switched it off, so the
+        # page ran without the frame: run again, through the frame.
+        st.rerun()
     return st.session_state["frame_view"]
 
 

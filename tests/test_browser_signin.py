@@ -114,3 +114,19 @@ def test_trusted_header_mode(database, browser):
         anonymous.goto(url)
         wait_for_script(anonymous)
         expect(anonymous.get_by_text("did not say who you are")).to_be_visible()
+
+
+def test_sessions_arriving_together_on_a_fresh_server_each_get_their_page(database, browser):
+    # The first run of a server process switches Streamlit out of its older pages/ folder mode; runs
+    # that began in that mode at the same moment must still go through the frame.
+    (lead_email, lead_name), _, _ = people(database)
+    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": "X-Forwarded-Email"}) as url:
+        context = browser.new_context(extra_http_headers={"X-Forwarded-Email": lead_email})
+        pages = [context.new_page() for _ in range(4)]
+        for page in pages:
+            page.goto(f"{url}/resident", wait_until="commit")
+        for page in pages:
+            wait_for_script(page)
+            expect(page.get_by_text(f"Signed in as {lead_name}")).to_be_visible()
+            expect(page.get_by_text("EPAs achieved against the assessment plan")).to_be_visible()
+        context.close()
