@@ -5,15 +5,49 @@ come from cbme.status and the writes from cbme.decisions."""
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 import pandas as pd
 import streamlit as st
 
 from cbme import decisions, ui
+from cbme.labels import OPPORTUNITIES
 from cbme.status import AMBER, GREEN, LIGHT_LABELS, NO_EVIDENCE, RED, ResidentStatus
 
 BOX = {RED: st.error, AMBER: st.warning, NO_EVIDENCE: st.info, GREEN: st.success}
 FLASH = "panels_flash"
+NARRATIVE_CSS = """
+.narrative {border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.6rem 0.9rem;
+            margin-bottom: 0.5rem; white-space: pre-wrap;}
+.narrative .about {font-size: 0.85rem; color: #444; margin-bottom: 0.3rem;}
+.narrative .flag {display: inline-block; background: #F5C6B4; color: #5a1a00; font-weight: 600;
+                  padding: 0 0.4rem; border-radius: 0.25rem; margin-bottom: 0.3rem;}
+.narrative p {margin: 0.15rem 0;}
+"""
+
+
+def narrative_cards(items: pd.DataFrame) -> None:
+    """Narrative comments (rows of resident_narratives.sql), one card each, flags first in red words.
+    One HTML block for all of them (a page of cards as separate elements costs a message each), with
+    every value from the data HTML-escaped: shown exactly as written, never as markup."""
+    cards = []
+    for item in items.itertuples():
+        about = [f"{item.assessment_date:%Y-%m-%d}", OPPORTUNITIES[item.form_type]]
+        about += [item.epa_code] if pd.notna(item.epa_code) else []
+        about += [f"entrustment {item.entrustment}"] if pd.notna(item.entrustment) else []
+        about += [f"{item.assessor_name} ({item.assessor_role})", f"{item.stakes} stakes"]
+        about += ["directly observed"] if item.directly_observed else []
+        parts = [f'<div class="about">{escape(" · ".join(str(a) for a in about))}</div>']
+        if isinstance(item.flag, str):
+            parts.append(f'<div class="flag">⚑ {escape(item.flag.capitalize())} concern</div>')
+            if isinstance(item.flag_comment, str):
+                parts.append(f'<p class="flag-comment">{escape(item.flag_comment)}</p>')
+        for css, label, text in (("strengths", "Strengths", item.strengths),
+                                 ("improvement", "To improve", item.improvement)):
+            if isinstance(text, str) and text.strip():
+                parts.append(f'<p class="{css}">{label}: {escape(text)}</p>')
+        cards.append(f'<div class="narrative">{"".join(parts)}</div>')
+    st.html(f"<style>{NARRATIVE_CSS}</style>{''.join(cards)}")
 
 
 def status_panel(status: ResidentStatus, as_of: dt.date) -> None:

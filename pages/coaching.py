@@ -5,9 +5,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme import coaching, ui
+from cbme import coaching, panels, ui
 from cbme.config import program_config
-from cbme.labels import OPPORTUNITIES
 from cbme.rules import coaching_status
 from cbme.status import LIGHT_LABELS
 
@@ -75,16 +74,7 @@ narratives = ui.fetch("resident_narratives", epa_codes=[], form_types=[], date_f
 flags = narratives[narratives["flag"].notna()]
 iters = narratives[narratives["form_type"] == "iter"]
 st.subheader(f"New narratives since ({len(narratives)}; {len(flags)} flagged; {len(iters)} ITERs)")
-for item in pd.concat([flags, narratives[narratives["flag"].isna()]]).head(12).itertuples():
-    with st.container(border=True):
-        st.text(f"{item.assessment_date:%Y-%m-%d} · {OPPORTUNITIES[item.form_type]}"
-                f"{f' · {item.epa_code}' if pd.notna(item.epa_code) else ''} · {item.assessor_name}")
-        if isinstance(item.flag, str):
-            st.markdown(f":red-background[**⚑ {item.flag.capitalize()} concern**]")
-            st.text(item.flag_comment or "")
-        for label, text in (("Strengths", item.strengths), ("To improve", item.improvement)):
-            if isinstance(text, str) and text.strip():
-                st.text(f"{label}: {text}")
+panels.narrative_cards(pd.concat([flags, narratives[narratives["flag"].isna()]]).head(12))
 
 st.subheader("Log a session")
 with st.form("coaching_log"):

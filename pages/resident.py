@@ -169,22 +169,7 @@ def narratives_section():
     per_page = 15
     pages = (len(narratives) - 1) // per_page + 1
     page = st.pagination(pages, key="resident_narrative_page") if pages > 1 else 1
-    for item in narratives.iloc[(page - 1) * per_page: page * per_page].itertuples():
-        with st.container(border=True):
-            rating = f" · entrustment {item.entrustment}" if pd.notna(item.entrustment) else ""
-            epa = f" · {item.epa_code}" if pd.notna(item.epa_code) else ""
-            # Everything from the data goes through st.text: never interpreted as markdown or HTML.
-            st.text(f"{item.assessment_date:%Y-%m-%d} · {OPPORTUNITIES[item.form_type]}{epa}{rating} · "
-                    f"{item.assessor_name} ({item.assessor_role}) · {item.stakes} stakes"
-                    f"{' · directly observed' if item.directly_observed else ''}")
-            if isinstance(item.flag, str):
-                st.markdown(f":red-background[**⚑ {item.flag.capitalize()} concern**]")
-                if isinstance(item.flag_comment, str):
-                    st.text(item.flag_comment)
-            if isinstance(item.strengths, str) and item.strengths.strip():
-                st.text(f"Strengths: {item.strengths}")
-            if isinstance(item.improvement, str) and item.improvement.strip():
-                st.text(f"To improve: {item.improvement}")
+    panels.narrative_cards(narratives.iloc[(page - 1) * per_page: page * per_page])
 
 
 narratives_section()

@@ -66,14 +66,14 @@ def test_narratives_render_as_text_not_markup(served):
     resident_id, _ = served["struggling"]
     page.goto(f"{served['url']}/resident?resident={resident_id}&as_of={DEMO_END.isoformat()}")
     wait_for_script(page)
-    newest = page.locator('[data-testid="stText"]').filter(has_text="Strengths:").first
+    newest = page.locator(".narrative .strengths").first
     expect(newest).to_have_text(f"Strengths: {PAYLOAD}")
     assert page.evaluate("window.injected") is None
     main = page.locator('[data-testid="stMain"]')
     assert main.locator("img[src='x']").count() == 0
     assert main.locator("a[href='https://example.org']").count() == 0
     assert main.locator("b", has_text="bold").count() == 0
-    header = page.locator('[data-testid="stText"]').filter(has_text="Italic").first
+    header = page.locator(".narrative .about").filter(has_text="Italic").first
     expect(header).to_contain_text(NAME)
     assert main.locator("i, em", has_text="Italic").count() == 0
     assert main.locator("a[href='https://example.org/name']").count() == 0
