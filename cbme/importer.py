@@ -183,7 +183,7 @@ def decode(data: bytes, file_name: str) -> str:
 
 def read_csv(data: bytes, file_name: str) -> Sheet:
     text = decode(data, file_name)
-    first = text.splitlines()[0] if text.splitlines() else ""
+    first = text.partition("\n")[0]
     delimiter = max([",", ";", "\t"], key=first.count)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
@@ -249,6 +249,14 @@ def _dates(text: pd.Series) -> pd.Series:
     return parsed.fillna(from_serial).dt.normalize()
 
 
+def _lookup(text: pd.Series, mapping: dict) -> pd.Series:
+    """text mapped through mapping, missing where it has no entry: each distinct value looked up once
+    (a column holds a handful of distinct words over many rows)."""
+    codes, distinct = pd.factorize(text)
+    found = np.array([mapping.get(value) for value in distinct] + [None], dtype=object)
+    return pd.Series(found[codes], index=text.index)  # code -1 (a missing cell) takes the final None
+
+
 def _convert(kind: str, text: pd.Series, allowed: list[str] | None) -> tuple[pd.Series, pd.Series]:
     """Stored values for non-empty cells, and the reason in words where a cell cannot be read."""
     problem = pd.Series(None, index=text.index, dtype=object)
@@ -265,10 +273,10 @@ def _convert(kind: str, text: pd.Series, allowed: list[str] | None) -> tuple[pd.
         problem[~whole] = "not a whole number"
     elif kind == "bool":
         lowered = text.str.lower()
-        value = lowered.map({**{t: True for t in TRUE_WORDS}, **{f: False for f in FALSE_WORDS}})
+        value = _lookup(lowered, {**{t: True for t in TRUE_WORDS}, **{f: False for f in FALSE_WORDS}})
         problem[value.isna()] = "not yes or no"
     elif kind == "entrustment":
-        words = text.str.lower().str.rstrip(".").map(SCALE_WORDS)
+        words = _lookup(text.str.lower().str.rstrip("."), SCALE_WORDS)
         number = pd.to_numeric(text.where(text.str.fullmatch(r"\d+(\.0+)?")), errors="coerce")
         value = words.fillna(number.where(number.between(1, 5))).astype("Int64")
         problem[words.isna() & number.isna()] = "not an entrustment rating (1-5, or the scale's words)"
@@ -278,7 +286,7 @@ def _convert(kind: str, text: pd.Series, allowed: list[str] | None) -> tuple[pd.
     elif allowed:
         names = {a.lower(): a for a in allowed} | {label.lower(): code for code, label in FORM_TYPES.items()
                                                    if code in allowed}
-        value = text.str.lower().map(names)
+        value = _lookup(text.str.lower(), names)
         problem[value.isna()] = f"not one of: {', '.join(allowed)}"
     else:
         value = text

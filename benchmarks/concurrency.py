@@ -1,0 +1,171 @@
+"""Concurrent committee sessions: browser sessions (Playwright contexts in Debian's Chromium) stepping
+through resident pages against one dashboard server at the same time.
+
+The sessions are the members of several committees meeting at once (five members each, in different
+programs). Each member signs in (through a trusted proxy header), opens the resident page in meeting
+view (the first load, which fetches the app's 10 MB of scripts, is reported apart) and, once every
+member has it open, steps through the agenda with Next, reading each page for a few seconds (--pause)
+before the next. A step lasts from the click until the page has finished
+rendering: the script has run to the end, the next resident's header shows and every chart is drawn.
+A step that times out, or a page that shows an error, counts as an error. The server and the browsers
+share this machine's cores; the CPU each used is reported.
+
+    python -m benchmarks.concurrency DATABASE [--sessions 20] [--steps 5] [--pause 5 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import time
+from pathlib import Path
+
+import duckdb
+from playwright.async_api import async_playwright
+
+from benchmarks.datasets import END_DATE
+from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server
+
+HEADER = "X-Forwarded-Email"
+# Every session stands for a person at their own screen: no page is treated as a background tab whose
+# timers and animation frames Chromium would throttle.
+FOREGROUND = ["--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+              "--disable-renderer-backgrounding"]
+# Rendered: the script has run to the end, the header names another resident than before, and every
+# chart on the page is drawn.
+RENDERED = """(previous) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const header = document.querySelector('.facts .value');
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    return app && app.getAttribute('data-test-script-state') === 'notRunning' && header
+        && header.textContent !== previous && charts.length > 0 && charts.every(c => c.querySelector('.main-svg'));
+}"""
+HEADER_TEXT = "() => document.querySelector('.facts .value').textContent"
+FAILED = """() => Boolean(document.querySelector('[data-testid="stException"]'))
+    || document.body.innerText.includes('Something went wrong')"""
+
+
+POLL_MS = 25  # how often a session checks whether its page has rendered
+MEMBERS = 5  # sessions per committee
+JOIN_SECONDS = 1.0  # between one member's arrival and the next
+
+
+def sessions_plan(database: Path, sessions: int) -> list[dict]:
+    """For each session, a committee member's identity and the resident their meeting view opens on."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        members = con.execute("""
+            select g.program_id, list(distinct i.identity order by i.identity) as identities,
+                (select min(r.resident_id) from residents as r
+                 where r.program_id = g.program_id and r.training_start_date <= $as_of) as first_resident
+            from roles as g join sign_in_identities as i using (person_id)
+            where g.role in ('program_lead', 'committee_chair', 'committee_member')
+            group by g.program_id order by g.program_id""", {"as_of": END_DATE}).fetchall()
+    return [{"identity": members[k // MEMBERS][1][k % MEMBERS], "resident": members[k // MEMBERS][2]}
+            for k in range(sessions)]
+
+
+async def _session(browser, url: str, plan: dict, steps: int, join: float, pause: tuple[float, float],
+                   rng: random.Random, result: dict, timeout_ms: int) -> None:
+    await asyncio.sleep(join)
+    context = await browser.new_context(extra_http_headers={HEADER: plan["identity"]},
+                                        viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    day = END_DATE.isoformat()
+    arrived = False
+    try:
+        started = time.perf_counter()
+        await page.goto(f"{url}/resident?resident={plan['resident']}&meeting={day}&agenda=all&as_of={day}")
+        await page.wait_for_function(RENDERED, arg="", polling=POLL_MS, timeout=timeout_ms)
+        result["first_load"].append(time.perf_counter() - started)
+        arrived = _arrive(result)
+        await result["all_arrived"].wait()
+        for _ in range(steps):
+            await asyncio.sleep(rng.uniform(*pause))
+            previous = await page.evaluate(HEADER_TEXT)
+            started = time.perf_counter()
+            await page.get_by_role("button", name="Next", exact=True).click()
+            await page.wait_for_function(RENDERED, arg=previous, polling=POLL_MS, timeout=timeout_ms)
+            result["steps"].append(time.perf_counter() - started)
+            if await page.evaluate(FAILED):
+                result["errors"].append(f"{plan['identity']}: a page shows an error")
+    except Exception as error:  # a timeout or a crash: counted, and the other sessions go on
+        result["errors"].append(f"{plan['identity']}: {type(error).__name__}")
+    finally:
+        if not arrived:
+            _arrive(result)
+        await context.close()
+
+
+def _arrive(result: dict) -> bool:
+    """Count a session in; when the last has loaded its first page, everyone starts stepping."""
+    result["arrived"] += 1
+    if result["arrived"] == result["sessions"]:
+        result["all_arrived"].set()
+    return True
+
+
+async def _run(url: str, plans: list[dict], steps: int, pause: tuple[float, float], timeout_ms: int) -> dict:
+    result = {"first_load": [], "steps": [], "errors": [], "arrived": 0, "sessions": len(plans),
+              "all_arrived": asyncio.Event()}
+    rng = random.Random(7)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS + FOREGROUND)
+        started = time.perf_counter()
+        await asyncio.gather(*(_session(browser, url, plan, steps, k * JOIN_SECONDS, pause, rng, result, timeout_ms)
+                               for k, plan in enumerate(plans)))
+        result["elapsed"] = time.perf_counter() - started
+        await browser.close()
+    return result
+
+
+def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float] = (5, 15),
+            timeout_ms: int = 60_000) -> dict:
+    plans = sessions_plan(database, sessions)
+    start = _children_cpu()
+    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": HEADER}) as url:
+        result = asyncio.run(_run(url, plans, steps, pause, timeout_ms))
+        browsers = _children_cpu()  # the browser and its driver have exited and been waited for
+        server_peak_mib = _server_peak_mib(url)
+    server = _children_cpu()
+    return {"sessions": sessions, "steps": result["steps"], "first_load": result["first_load"],
+            "errors": result["errors"], "elapsed": result["elapsed"], "pause": list(pause),
+            "server_peak_mib": server_peak_mib,
+            "cpu_seconds": {"server": server - browsers, "browsers": browsers - start}}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the child processes that have ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _server_peak_mib(url: str) -> float | None:
+    """The serving process's peak resident memory (Linux), found by the port in its command line."""
+    port = url.rsplit(":", 1)[1].encode()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            command = (status.parent / "cmdline").read_bytes().split(b"\0")
+            if any(b"streamlit" in part for part in command) and port in command:
+                peak = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM"))
+                return int(peak.split()[1]) / 1024
+        except (OSError, StopIteration):
+            continue
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database", type=Path)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--pause", type=float, nargs=2, default=(5, 15), metavar=("MIN", "MAX"),
+                        help="seconds a member reads a page before Next (uniform between MIN and MAX)")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.database, args.sessions, args.steps, tuple(args.pause))))
+
+
+if __name__ == "__main__":
+    main()

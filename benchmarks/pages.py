@@ -1,0 +1,178 @@
+"""Page and query timings on one database, measured in a process of its own (benchmarks.scale starts it).
+
+Each page runs through AppTest exactly as a browser session would run it (the frame, sign-in, the page):
+- cold: the first run in a fresh process: no cached query result, the database not yet opened;
+- warm: the page again for the same subject in a new session: cached results are reused;
+- uncached: the page for the next subject (resident, coachee) with the query cache cleared, so every query
+  runs while the process and its connection are warm: what a committee feels stepping to the next resident.
+Every query a page issues is recorded, then timed alone; their sum is the page's floor.
+
+    python -m benchmarks.pages DATABASE PAGE [--runs 5]   (prints one JSON line)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# The libraries a server has loaded once it has served anyone; the app's own modules load in the cold run.
+import duckdb
+import pandas  # noqa: F401
+import plotly.graph_objects  # noqa: F401
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+from streamlit.testing.v1 import AppTest, app_test
+
+from benchmarks.datasets import END_DATE, peak_rss_mib
+from cbme import db
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "benchmark-cookie-secret",
+        "client_id": "dashboard", "client_secret": "secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+# page -> (script, who views it, the query parameter naming its subject, extra query parameters)
+PAGES = {
+    "Committee meeting": ("pages/meeting.py", "program_lead", None, {}),
+    "Resident progression": ("pages/resident.py", "program_lead", "resident", {}),
+    "Resident, meeting view": ("pages/resident.py", "program_lead", "resident", {"meeting": END_DATE.isoformat()}),
+    "My coachees": ("pages/coaching.py", "coach", "coachee", {}),
+    "Program oversight": ("pages/oversight.py", "program_lead", None, {}),
+    "People and access": ("pages/access.py", "admin", None, {}),
+    "Imports": ("pages/imports.py", "admin", None, {}),
+    "Audit trail": ("pages/audit.py", "admin", None, {}),
+}
+
+
+class _NavigationPagesManager(PagesManager):
+    """Start AppTest runs where a server is after its first run (see ui.leave_folder_multipage_mode)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+app_test.PagesManager = _NavigationPagesManager
+_script_seconds: list[float] = []
+_run_script = ScriptRunner._run_script
+
+
+def _timed_run_script(self, rerun_data):
+    """The server's run of the script, from start to finish (AppTest's own set-up is not part of it)."""
+    started = time.perf_counter()
+    try:
+        _run_script(self, rerun_data)
+    finally:
+        _script_seconds.append(time.perf_counter() - started)
+
+
+ScriptRunner._run_script = _timed_run_script
+
+
+def cast(database: Path) -> dict:
+    """The first program's program lead, its busiest coach and its administrator (sign-in identities),
+    with the residents and coachees they step through."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        program = con.execute("select min(program_id) from programs").fetchone()[0]
+
+        def identity(role: str, order: str = "r.person_id") -> str:
+            return con.execute(f"""
+                select i.identity from roles as r join sign_in_identities as i using (person_id)
+                where r.program_id = $program and r.role = $role order by {order} limit 1""",
+                               {"program": program, "role": role}).fetchone()[0]
+
+        coach = con.execute("""
+            select coach_id, count(*) as n from coach_assignments
+            where end_date is null and starts_with(resident_id, $program || '-') group by all
+            order by n desc, coach_id limit 1""", {"program": program}).fetchone()[0]
+        coach_identity = con.execute("select identity from sign_in_identities where person_id = $p limit 1",
+                                     {"p": coach}).fetchone()[0]
+        residents = [r[0] for r in con.execute("""
+            select resident_id from residents where program_id = $program order by resident_id""",
+                                               {"program": program}).fetchall()]
+        coachees = [r[0] for r in con.execute("""
+            select resident_id from coach_assignments where coach_id = $coach and end_date is null
+            order by resident_id""", {"coach": coach}).fetchall()]
+        return {"program_lead": identity("program_lead"), "admin": identity("admin"), "coach": coach_identity,
+                "resident": residents, "coachee": coachees}
+
+
+def run_page(page: str, who: dict, subject: str | None) -> float:
+    """One run of page in a new session; returns its seconds. Fails on any error the page shows."""
+    script, role, param, extra = PAGES[page]
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": who[role]}
+    at.query_params.update({"as_of": END_DATE.isoformat(), **extra, **({param: subject} if param else {})})
+    at.switch_page(script)
+    _script_seconds.clear()
+    at.run()
+    seconds = sum(_script_seconds)
+    failures = [e.value for e in at.exception] + [e.value for e in at.error if "Something went wrong" in e.value]
+    if failures:  # (a red committee status is an st.error too: only the dashboard's error message counts)
+        raise RuntimeError(f"{page}: {failures}")
+    return seconds
+
+
+def measure(database: Path, page: str, runs: int) -> dict:
+    os.environ["CBME_DATABASE"] = str(database)
+    who = cast(database)
+    param = PAGES[page][2]
+    subjects = [who[param][i % len(who[param])] for i in range(runs + 1)] if param else [None] * (runs + 1)
+    calls: list[tuple[str, dict]] = []
+    recording = db.query
+
+    def recorded(con, name, **params):
+        calls.append((name, params))
+        return recording(con, name, **params)
+
+    db.query = recorded
+    cold = run_page(page, who, subjects[0])
+    warm = [run_page(page, who, subjects[0]) for _ in range(runs)]
+    uncached, per_run_calls = [], []
+    for subject in subjects[1:]:
+        st.cache_data.clear()
+        calls.clear()
+        uncached.append(run_page(page, who, subject))
+        per_run_calls.append(list(calls))
+    db.query = recording
+
+    # Each distinct query call alone, on the warm connection the pages used.
+    from cbme import ui
+    con = ui._open(str(database))
+    alone: dict[str, list[float]] = {}
+    call_seconds: dict[str, float] = {}
+    for name, params in {_key(c): c for run in per_run_calls for c in run}.values():
+        samples = []
+        for _ in range(max(3, runs)):
+            started = time.perf_counter()
+            db.query(con, name, **params)
+            samples.append(time.perf_counter() - started)
+        alone.setdefault(name, []).extend(samples)
+        call_seconds[_key((name, params))] = statistics.median(samples)
+    floors = [sum(call_seconds[_key(c)] for c in run) for run in per_run_calls]
+    return {"page": page, "cold": cold, "warm": warm, "uncached": uncached, "floor": statistics.median(floors),
+            "queries": alone, "peak_mib": peak_rss_mib()}
+
+
+def _key(call: tuple[str, dict]) -> str:
+    return json.dumps(call, default=str, sort_keys=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database", type=Path)
+    parser.add_argument("page", choices=list(PAGES))
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.database, args.page, args.runs)))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
