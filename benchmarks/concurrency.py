@@ -2,11 +2,11 @@
 through resident pages against one dashboard server at the same time.
 
 The sessions are the members of several committees meeting at once (five members each, in different
-programs). Each member signs in (through a trusted proxy header), opens the resident page in meeting
-view (the first load, which fetches the app's 10 MB of scripts, is reported apart) and, once every
-member has it open, steps through the agenda with Next, reading each page for a few seconds (--pause)
-before the next. A step lasts from the click until the page has finished
-rendering: the script has run to the end, the next resident's header shows and every chart is drawn.
+programs). Members join three seconds apart; each signs in (through a trusted proxy header) and opens
+the resident page in meeting view (the first load, which fetches the app's 10 MB of scripts, is
+reported apart). Once every member has it open, all step through their agenda with Next, reading each
+page for a few seconds (--pause) before the next. A step lasts from the click until the page has
+finished rendering: the script has run to the end, the next resident's header shows and every chart is drawn.
 A step that times out, or a page that shows an error, counts as an error. The server and the browsers
 share this machine's cores; the CPU each used is reported.
 
@@ -18,8 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
-import resource
+import threading
 import time
 from pathlib import Path
 
@@ -48,9 +49,11 @@ FAILED = """() => Boolean(document.querySelector('[data-testid="stException"]'))
     || document.body.innerText.includes('Something went wrong')"""
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
 POLL_MS = 25  # how often a session checks whether its page has rendered
 MEMBERS = 5  # sessions per committee
-JOIN_SECONDS = 1.0  # between one member's arrival and the next
+JOIN_SECONDS = 3.0  # between one member's arrival and the next: a meeting fills over a minute
+FIRST_LOAD_TIMEOUT_MS = 180_000
 
 
 def sessions_plan(database: Path, sessions: int) -> list[dict]:
@@ -78,7 +81,7 @@ async def _session(browser, url: str, plan: dict, steps: int, join: float, pause
     try:
         started = time.perf_counter()
         await page.goto(f"{url}/resident?resident={plan['resident']}&meeting={day}&agenda=all&as_of={day}")
-        await page.wait_for_function(RENDERED, arg="", polling=POLL_MS, timeout=timeout_ms)
+        await page.wait_for_function(RENDERED, arg="", polling=POLL_MS, timeout=FIRST_LOAD_TIMEOUT_MS)
         result["first_load"].append(time.perf_counter() - started)
         arrived = _arrive(result)
         await result["all_arrived"].wait()
@@ -124,22 +127,55 @@ async def _run(url: str, plans: list[dict], steps: int, pause: tuple[float, floa
 def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float] = (5, 15),
             timeout_ms: int = 60_000) -> dict:
     plans = sessions_plan(database, sessions)
-    start = _children_cpu()
-    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": HEADER}) as url:
+    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": HEADER}) as url, CpuSampler() as cpu:
         result = asyncio.run(_run(url, plans, steps, pause, timeout_ms))
-        browsers = _children_cpu()  # the browser and its driver have exited and been waited for
         server_peak_mib = _server_peak_mib(url)
-    server = _children_cpu()
     return {"sessions": sessions, "steps": result["steps"], "first_load": result["first_load"],
             "errors": result["errors"], "elapsed": result["elapsed"], "pause": list(pause),
-            "server_peak_mib": server_peak_mib,
-            "cpu_seconds": {"server": server - browsers, "browsers": browsers - start}}
+            "server_peak_mib": server_peak_mib, "cpu_seconds": cpu.seconds}
 
 
-def _children_cpu() -> float:
-    """CPU seconds of the child processes that have ended and been waited for."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+class CpuSampler(threading.Thread):
+    """CPU seconds used while it runs by the dashboard server, by the browsers (every Chromium process,
+    renderers included), and by the whole machine, read from /proc twice a second (Linux)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.last: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds when last seen)
+        self.done = threading.Event()
+        self.machine_start = _machine_busy()
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            self._sample()
+
+    def _sample(self) -> None:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                command = (stat.parent / "cmdline").read_bytes()
+                kind = "browsers" if b"chrom" in command.split(b"\0")[0] else \
+                    "server" if b"streamlit" in command and b"dashboard.py" in command else None
+                if kind:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                    self.last[int(stat.parent.name)] = (kind, (int(fields[11]) + int(fields[12])) / TICKS)
+            except (OSError, IndexError, ValueError):
+                continue
+
+    def __enter__(self) -> CpuSampler:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._sample()
+        self.done.set()
+        self.seconds = {kind: sum(cpu for k, cpu in self.last.values() if k == kind) for kind in ("server", "browsers")}
+        self.seconds["machine"] = _machine_busy() - self.machine_start
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting on I/O) since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / TICKS
 
 
 def _server_peak_mib(url: str) -> float | None:
