@@ -25,17 +25,14 @@ import duckdb
 import pandas  # noqa: F401
 import plotly.graph_objects  # noqa: F401
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from benchmarks.datasets import END_DATE, peak_rss_mib
 from cbme import db
+from tests.apptest import AUTH
 
 ROOT = Path(__file__).resolve().parent.parent
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "benchmark-cookie-secret",
-        "client_id": "dashboard", "client_secret": "secret",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 # page -> (script, who views it, the query parameter naming its subject, extra query parameters)
 PAGES = {
     "Committee meeting": ("pages/meeting.py", "program_lead", None, {}),
@@ -49,15 +46,6 @@ PAGES = {
 }
 
 
-class _NavigationPagesManager(PagesManager):
-    """Start AppTest runs where a server is after its first run (see ui.leave_folder_multipage_mode)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-
-app_test.PagesManager = _NavigationPagesManager
 _script_seconds: list[float] = []
 _run_script = ScriptRunner._run_script
 

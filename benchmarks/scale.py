@@ -2,8 +2,8 @@
 with a pandas baseline, and committee members stepping through residents in concurrent browser sessions.
 Prints the tables and writes them, with plots, to docs/performance/.
 
-    .venv/bin/python -m benchmarks.scale             # 100k and 1M, about 25 minutes on 2 cores
-    .venv/bin/python -m benchmarks.scale --with-10m  # and 10M, about an hour more
+    .venv/bin/python -m benchmarks.scale             # 100k and 1M, about 12 minutes on 2 cores
+    .venv/bin/python -m benchmarks.scale --with-10m  # and 10M, about 25 minutes in all
     .venv/bin/python -m benchmarks.scale --quick     # a tiny program, one run of everything (the tests)
 
 Each measurement runs in a process of its own (the peak memory is that process's), one after another:

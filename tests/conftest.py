@@ -5,28 +5,16 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import app_test
 
 from cbme import db, demo
 from cbme.load import load_canonical
+from tests.apptest import AUTH  # importing it also makes AppTest start runs in navigation mode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Browser assertions wait up to 20 s: a loaded CI machine is slower than a developer's.
 expect.set_options(timeout=20_000)
 
 
-class _NavigationPagesManager(PagesManager):
-    """AppTest starts every run in Streamlit's older pages/-folder mode, which a server leaves for good
-    after its first run (see ui.leave_folder_multipage_mode). Start AppTest runs where a server is
-    after that first run, so a run's widget input is not lost to the frame's one-time rerun."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-
-app_test.PagesManager = _NavigationPagesManager
 AS_OF = dt.date(2026, 6, 30)  # the as-of date the tiny fixture's expected values are written for
 DEMO_END = dt.date(2026, 11, 21)  # fixed so demo-based tests do not move with the calendar
 
@@ -59,10 +47,6 @@ def tiny_file(tmp_path) -> Path:
     return path
 
 
-# Single sign-on settings for AppTest runs (the provider is never contacted: AppTest supplies st.user).
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret-0123456789",
-        "client_id": "dashboard", "client_secret": "secret",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 
 
 @pytest.fixture
