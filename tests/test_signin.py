@@ -1,6 +1,8 @@
 """Sign-in, roles and attacks through the app (AppTest), on the tiny program, which is real data as
 far as the app knows: demo users are off and single sign-on decides who is looking."""
 
+import datetime as dt
+
 import pytest
 
 from cbme import access, db
@@ -99,6 +101,15 @@ def test_opening_a_resident_and_signing_in_are_audited_once(app):
     con = db.connect(app.database)
     rows = con.execute("select actor_id, action, resident_id from audit_log order by event_id").fetchall()
     assert rows == [("L1", "sign in", None), ("L1", "open resident", "R2"), ("L1", "open resident", "R1")]
+
+
+def test_the_audit_trail_shows_events_recorded_after_it_was_first_opened(app):
+    today = dt.datetime.now(dt.UTC).date().isoformat()  # events are recorded at the time they happen
+    admin = app("admin@example.org", page="pages/audit.py", as_of=today)
+    assert "R2" not in set(admin.dataframe[0].value["resident_id"])
+    app("hale@example.org", page="pages/resident.py", resident="R2")  # audited without a data change
+    admin.run()
+    assert "R2" in set(admin.dataframe[0].value["resident_id"])
 
 
 def test_injection_strings_in_every_text_input(app):
