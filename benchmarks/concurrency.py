@@ -83,7 +83,8 @@ async def _session(browser, url: str, plan: dict, steps: int, join: float, pause
         await page.goto(f"{url}/resident?resident={plan['resident']}&meeting={day}&agenda=all&as_of={day}")
         await page.wait_for_function(RENDERED, arg="", polling=POLL_MS, timeout=FIRST_LOAD_TIMEOUT_MS)
         result["first_load"].append(time.perf_counter() - started)
-        arrived = _arrive(result)
+        _arrive(result)
+        arrived = True
         await result["all_arrived"].wait()
         for _ in range(steps):
             await asyncio.sleep(rng.uniform(*pause))
@@ -102,12 +103,11 @@ async def _session(browser, url: str, plan: dict, steps: int, join: float, pause
         await context.close()
 
 
-def _arrive(result: dict) -> bool:
+def _arrive(result: dict) -> None:
     """Count a session in; when the last has loaded its first page, everyone starts stepping."""
     result["arrived"] += 1
     if result["arrived"] == result["sessions"]:
         result["all_arrived"].set()
-    return True
 
 
 async def _run(url: str, plans: list[dict], steps: int, pause: tuple[float, float], timeout_ms: int) -> dict:

@@ -50,9 +50,8 @@ def generate(size: Size, folder: Path) -> dict:
                            folder / "exports")
     everything = folder / "exports" / "assessments.csv"
     with duckdb.connect() as split:
-        split.execute(f"""copy (select *, split_part(resident_id, '-', 1) as program
-                                from read_csv('{everything}', all_varchar = true))
-                          to '{folder / "by-program"}' (format csv, partition_by (program))""")
+        split.read_csv(str(everything), all_varchar=True).select("*, split_part(resident_id, '-', 1) as program") \
+            .write_csv(str(folder / "by-program"), partition_by=["program"])
     everything.unlink()
     return {"residents": counts["residents"], "programs": counts["programs"],
             "generate_seconds": time.perf_counter() - started}

@@ -68,10 +68,10 @@ def cast(database: Path) -> dict:
     with duckdb.connect(str(database), read_only=True) as con:
         program = con.execute("select min(program_id) from programs").fetchone()[0]
 
-        def identity(role: str, order: str = "r.person_id") -> str:
-            return con.execute(f"""
+        def identity(role: str) -> str:
+            return con.execute("""
                 select i.identity from roles as r join sign_in_identities as i using (person_id)
-                where r.program_id = $program and r.role = $role order by {order} limit 1""",
+                where r.program_id = $program and r.role = $role order by r.person_id limit 1""",
                                {"program": program, "role": role}).fetchone()[0]
 
         coach = con.execute("""

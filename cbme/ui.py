@@ -67,6 +67,12 @@ def fetch(name: str, **params) -> pd.DataFrame:
     return _cached_query(database, data_version(database), name, params)
 
 
+def fetch_fresh(name: str, **params) -> pd.DataFrame:
+    """A named query's result read now, for data written without a change of the data version (the
+    audit trail, appended on every page view)."""
+    return db.query(connection(), name, **params)
+
+
 _versions: dict[str, tuple[int, int]] = {}  # database -> (db.writes() when read, its data version)
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from cbme import access, db, ui
+from cbme import access, ui
 
 MAX_ROWS = 5000
 ACTIONS = ["sign in", "open resident", "record decision", "amend decision", "add to agenda", "build packet",
@@ -23,10 +23,9 @@ dates = cols[3].date_input("Between", (view.as_of - dt.timedelta(days=90), view.
                            format="YYYY-MM-DD")
 date_from, date_to = (dates[0], dates[-1]) if dates else (view.as_of, view.as_of)
 
-# Read fresh, not from the cache: events are appended without a change of the data version.
-events = db.query(ui.connection(), "audit_events", viewer=view.viewer_id, program_id=view.program_id,
-                  actions=actions, actor_search=actor.strip(), resident_search=resident.strip(),
-                  date_from=date_from, date_to=date_to, max_rows=MAX_ROWS)
+events = ui.fetch_fresh("audit_events", viewer=view.viewer_id, program_id=view.program_id, actions=actions,
+                        actor_search=actor.strip(), resident_search=resident.strip(), date_from=date_from,
+                        date_to=date_to, max_rows=MAX_ROWS)
 shown = f"{len(events):,} events" + (f" (the newest {MAX_ROWS:,}; narrow the search)" if len(events) == MAX_ROWS
                                      else "")
 st.caption(shown)
