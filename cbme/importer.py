@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import re
 import sys
 import uuid
@@ -27,6 +28,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from cbme.access import NotAllowed, holds_role, record
 from cbme.db import writing
@@ -185,11 +187,7 @@ def read_csv(data: bytes, file_name: str) -> Sheet:
     text = decode(data, file_name)
     first = text.partition("\n")[0]
     delimiter = max([",", ";", "\t"], key=first.count)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, engine="c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ImportFailed(f"{file_name} cannot be read as a table: {error}") from error
+    frame = _parse_csv(text, delimiter, file_name)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("")
     for column in frame.columns:
@@ -197,6 +195,23 @@ def read_csv(data: bytes, file_name: str) -> Sheet:
     frame["__row"] = range(2, len(frame) + 2)
     blank = (frame.drop(columns="__row") == "").all(axis=1)
     return Sheet(None, list(frame.columns[:-1]), frame[~blank].reset_index(drop=True))
+
+
+def _parse_csv(text: str, delimiter: str, file_name: str) -> pd.DataFrame:
+    """Every cell as text. Arrow's reader is several times faster, but it skips blank lines, which
+    would shift the row numbers rejections name, and its messages say less; pandas' own reader reads
+    files with blank lines, and says what is wrong with a malformed one."""
+    if "\n\n" not in text and "\n\r\n" not in text:
+        try:
+            return pd.read_csv(io.BytesIO(text.encode()), sep=delimiter, dtype=str, keep_default_na=False,
+                               engine="pyarrow")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError):
+            pass
+    try:
+        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                           skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ImportFailed(f"{file_name} cannot be read as a table: {error}") from error
 
 
 def read_xlsx(data: bytes, file_name: str) -> list[Sheet]:
@@ -234,63 +249,103 @@ def _cell_text(value) -> str:
 
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
 NOT_A_DATE = "not a date (expected YYYY-MM-DD, MM/DD/YYYY or an Excel date)"
+EXCEL_DAY = re.compile(r"\d{5}(\.0+)?")
+WHOLE_NUMBER = re.compile(r"\d+(\.0+)?")
+STORABLE_YEARS = range(pd.Timestamp.min.year + 1, pd.Timestamp.max.year)
 
 
-def _dates(text: pd.Series) -> pd.Series:
-    """Dates from text in any of DATE_FORMATS or as Excel day numbers; NaT where none fits."""
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+def _date(text: str) -> dt.datetime | None:
+    """The day text names in one of DATE_FORMATS or as an Excel day number; None when none fits."""
+    if len(text) == 10 and text[4] == text[7] == "-" and (text[:4] + text[5:7] + text[8:]).isdigit():
+        try:  # YYYY-MM-DD, what most exports write, read without strptime (several times slower)
+            day = dt.datetime(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            return None
+        return day if day.year in STORABLE_YEARS else None
     for pattern in DATE_FORMATS:
-        missing = parsed.isna()
-        if not missing.any():
+        try:
+            day = dt.datetime.strptime(text, pattern).replace(hour=0, minute=0, second=0)
             break
-        parsed[missing] = pd.to_datetime(text[missing], format=pattern, errors="coerce")
-    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{5}(\.0+)?")), errors="coerce")
-    from_serial = pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(serial, unit="D")
-    return parsed.fillna(from_serial).dt.normalize()
-
-
-def _lookup(text: pd.Series, mapping: dict) -> pd.Series:
-    """text mapped through mapping, missing where it has no entry: each distinct value looked up once
-    (a column holds a handful of distinct words over many rows)."""
-    codes, distinct = pd.factorize(text)
-    found = np.array([mapping.get(value) for value in distinct] + [None], dtype=object)
-    return pd.Series(found[codes], index=text.index)  # code -1 (a missing cell) takes the final None
-
-
-def _convert(kind: str, text: pd.Series, allowed: list[str] | None) -> tuple[pd.Series, pd.Series]:
-    """Stored values for non-empty cells, and the reason in words where a cell cannot be read."""
-    problem = pd.Series(None, index=text.index, dtype=object)
-    if kind == "date":
-        value = _dates(text)
-        problem[value.isna()] = NOT_A_DATE
-    elif kind == "timestamp":
-        value = pd.to_datetime(text, errors="coerce", format="ISO8601").fillna(_dates(text))
-        problem[value.isna()] = "not a date and time"
-    elif kind == "int":
-        number = pd.to_numeric(text, errors="coerce")
-        whole = number.notna() & (number == number.round()) & (number >= 0)
-        value = number.where(whole).astype("Int64")
-        problem[~whole] = "not a whole number"
-    elif kind == "bool":
-        lowered = text.str.lower()
-        value = _lookup(lowered, {**{t: True for t in TRUE_WORDS}, **{f: False for f in FALSE_WORDS}})
-        problem[value.isna()] = "not yes or no"
-    elif kind == "entrustment":
-        words = _lookup(text.str.lower().str.rstrip("."), SCALE_WORDS)
-        number = pd.to_numeric(text.where(text.str.fullmatch(r"\d+(\.0+)?")), errors="coerce")
-        value = words.fillna(number.where(number.between(1, 5))).astype("Int64")
-        problem[words.isna() & number.isna()] = "not an entrustment rating (1-5, or the scale's words)"
-        problem[words.isna() & number.notna() & ~number.between(1, 5)] = "entrustment rating out of range (1-5)"
-    elif kind == "list":
-        value = text.map(lambda t: ";".join(p.strip() for p in t.split(";") if p.strip()))
-    elif allowed:
-        names = {a.lower(): a for a in allowed} | {label.lower(): code for code, label in FORM_TYPES.items()
-                                                   if code in allowed}
-        value = _lookup(text.str.lower(), names)
-        problem[value.isna()] = f"not one of: {', '.join(allowed)}"
+        except ValueError:
+            continue
     else:
-        value = text
-    return value, problem
+        if not EXCEL_DAY.fullmatch(text):
+            return None
+        day = dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=int(float(text)))
+    return day if day.year in STORABLE_YEARS else None
+
+
+def _timestamp(text: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return _date(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment if moment.year in STORABLE_YEARS else None
+
+
+def _whole(text: str) -> int | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number == round(number) and number >= 0 else None
+
+
+def _entrustment(text: str) -> tuple[int | None, str | None]:
+    rating = SCALE_WORDS.get(text.lower().rstrip("."))
+    if rating is not None:
+        return rating, None
+    if not WHOLE_NUMBER.fullmatch(text):
+        return None, "not an entrustment rating (1-5, or the scale's words)"
+    rating = int(float(text))
+    return (rating, None) if 1 <= rating <= 5 else (None, "entrustment rating out of range (1-5)")
+
+
+def _converter(kind: str, allowed: list[str] | None) -> Callable[[str], tuple[object, str | None]]:
+    """For a column kind, the function from a non-empty cell's text to (stored value, reason it cannot
+    be read); exactly one of the two is None."""
+    def checked(convert, reason):
+        return lambda text: (value, None) if (value := convert(text)) is not None else (None, reason)
+
+    if kind == "date":
+        return checked(_date, NOT_A_DATE)
+    if kind == "timestamp":
+        return checked(_timestamp, "not a date and time")
+    if kind == "int":
+        return checked(_whole, "not a whole number")
+    if kind == "bool":
+        words = {**{t: True for t in TRUE_WORDS}, **{f: False for f in FALSE_WORDS}}
+        return checked(lambda text: words.get(text.lower()), "not yes or no")
+    if kind == "entrustment":
+        return _entrustment
+    if kind == "list":
+        return lambda text: (";".join(p.strip() for p in text.split(";") if p.strip()), None)
+    names = {a.lower(): a for a in allowed} | {label.lower(): code for code, label in FORM_TYPES.items()
+                                               if code in allowed}
+    return checked(lambda text: names.get(text.lower()), f"not one of: {', '.join(allowed)}")
+
+
+DTYPES = {"date": "datetime64[ns]", "timestamp": "datetime64[ns]", "int": "Int64", "entrustment": "Int64"}
+
+
+def _convert(kind: str, text: pd.Series, allowed: list[str] | None) -> tuple[pd.Series, pd.Series | None]:
+    """The stored values of a column of cells (missing where a cell is empty or cannot be read), and
+    the reason in words for each cell that cannot be read (None when every cell can). Each distinct
+    text is converted once: a column holds a handful of distinct words or days over many rows."""
+    empty = text == ""
+    if kind == "text" and not allowed:
+        return text.where(~empty), None
+    codes, distinct = pd.factorize(text)
+    convert = _converter(kind, allowed)
+    results = [convert(value) if value else (None, None) for value in distinct] + [(None, None)]
+    values = pd.array([value for value, _ in results], dtype=DTYPES.get(kind, object))
+    column = pd.Series(values[codes], index=text.index)
+    if all(reason is None for _, reason in results):
+        return column, None
+    reasons = np.array([reason for _, reason in results], dtype=object)[codes]
+    return column, pd.Series(reasons, index=text.index)
 
 
 def validate(table: str, sheet: Sheet, file_name: str, report: Report) -> pd.DataFrame:
@@ -301,13 +356,11 @@ def validate(table: str, sheet: Sheet, file_name: str, report: Report) -> pd.Dat
     problems: list[tuple[pd.Series, str, pd.Series | str]] = []
     for name, kind, required, allowed in SPECS[table]["columns"]:
         text = frame[name] if name in frame else pd.Series("", index=frame.index)
-        empty = text == ""
         if required:
-            problems.append((empty, name, "required value missing"))
-        value, problem = _convert(kind, text[~empty], allowed)
-        problems.append((problem.notna().reindex(frame.index, fill_value=False), name,
-                         problem.reindex(frame.index)))
-        column = value.reindex(frame.index)  # typed: dates, nullable integers, text; missing where empty
+            problems.append((text == "", name, "required value missing"))
+        column, reasons = _convert(kind, text, allowed)  # typed: dates, nullable integers, text
+        if reasons is not None:
+            problems.append((reasons.notna(), name, reasons))
         default = DEFAULTS.get((table, name))
         out[name] = column if default is None else column.astype(object).where(column.notna(), default)
     bad = pd.Series(False, index=frame.index)
@@ -701,7 +754,9 @@ def _check_references(cursor, table, sheet, rows: pd.DataFrame, batches, program
     if table not in ("assessments", "coaching_sessions", "committee_decisions", "resident_stages",
                      "coach_assignments"):
         return rows
-    residents = {r[0] for r in cursor.execute("select resident_id from residents").fetchall()}
+    named = list(rows["resident_id"].unique())  # a file names a few residents; the database may hold many
+    residents = {r[0] for r in cursor.execute("select resident_id from residents where list_contains($named, "
+                                              "resident_id)", {"named": named}).fetchall()}
     residents |= {r for t, _, rws in batches if t == "residents" for r in rws["resident_id"]}
     residents |= {r[0] for r in report.created.get("residents", [])}
     unknown_resident = ~rows["resident_id"].isin(residents)
@@ -751,14 +806,19 @@ def _write(cursor, table, sheet, rows: pd.DataFrame, file_name, report) -> None:
         elif kind == "bool":
             incoming[column] = incoming[column].astype("boolean")
     incoming["__pos"] = range(len(incoming))
-    cursor.register("incoming", incoming)
+    cursor.register("incoming", pa.Table.from_pandas(incoming, preserve_index=False))
     try:
         value = {c: (f"coalesce(string_split(nullif(i.{c}, ''), ';'), [])" if k == "list" else f"i.{c}")
                  for c, k in kinds.items()}
         on = " and ".join(f"t.{c} = i.{c}" for c in key)
         same = " and ".join(f"t.{c} is not distinct from {value[c]}" for c in columns)
-        cursor.execute(f"create or replace temp table matched as select i.__pos, ({same}) as same "
-                       f"from incoming as i join {table} as t on {on}")
+        # Keys alone first: the join then skips the stored row groups outside the file's key range, and
+        # comparing whole rows is only needed for the keys already stored (none, in a new export).
+        cursor.execute(f"create or replace temp table matched as select i.__pos, true as same "
+                       f"from incoming as i semi join {table} as t on {on}")
+        if cursor.execute("select count(*) from matched").fetchone()[0]:
+            cursor.execute(f"create or replace temp table matched as select i.__pos, ({same}) as same "
+                           f"from incoming as i join {table} as t on {on} where i.__pos in (select __pos from matched)")
         duplicates, changed = cursor.execute("select count(*) filter (where same), count(*) filter (where not same) "
                                              "from matched").fetchone()
         report.duplicates += duplicates

@@ -117,6 +117,12 @@ def test_a_file_that_cannot_be_read_gets_one_clear_message(tiny_rw, data, name, 
     assert count(tiny_rw, "imports") == 0 and count(tiny_rw) == 13
 
 
+def test_a_row_with_more_cells_than_the_header_names_its_line(tiny_rw):
+    with pytest.raises(ImportFailed, match="ragged.csv cannot be read as a table: .* line 3, saw 18"):
+        run_import(tiny_rw, canonical([ROWS[0], ROWS[1] + ",surplus"]), "ragged.csv", "P1", "AD1")
+    assert count(tiny_rw, "imports") == 0
+
+
 def test_reimport_adds_nothing_and_overlap_loads_only_what_is_new(tiny_rw):
     run_import(tiny_rw, canonical(ROWS[:2]), "april.csv", "P1", "AD1")
     again = run_import(tiny_rw, canonical(ROWS[:2]), "april.csv", "P1", "AD1")
