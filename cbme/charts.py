@@ -93,19 +93,20 @@ def epa_progress(progress: pd.DataFrame, row_height: int = 24) -> go.Figure:
         yaxis=dict(tickfont=dict(size=12)))
 
 
-def since_last_review(fig: go.Figure, since: dt.date | None, as_of: dt.date) -> go.Figure:
-    """Shade the period since the resident's last committee review, for presenting at a meeting."""
-    if since is not None:
-        fig.add_shape(_vrect(pd.Timestamp(since), pd.Timestamp(as_of), OKABE_ITO["sky blue"], opacity=0.18))
-        fig.add_annotation(_note(pd.Timestamp(since), "since last review", xanchor="left", yanchor="top",
-                                 font=dict(size=11)))
-    return fig
+def _since_review(since: dt.date | None, as_of: dt.date | None) -> tuple[list[dict], list[dict]]:
+    """The period since the resident's last committee review, shaded and labelled (shapes, annotations),
+    for presenting at a meeting; nothing when since is None."""
+    if since is None:
+        return [], []
+    return ([_vrect(pd.Timestamp(since), pd.Timestamp(as_of), OKABE_ITO["sky blue"], opacity=0.18)],
+            [_note(pd.Timestamp(since), "since last review", xanchor="left", yanchor="top", font=dict(size=11))])
 
 
 def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, decisions: pd.DataFrame,
-                          epa_codes: list[str], as_of: dt.date) -> go.Figure:
+                          epa_codes: list[str], as_of: dt.date, since: dt.date | None = None) -> go.Figure:
     """Entrustment ratings of the chosen EPAs over time: points per observation and the mean of the
-    last five as a line, with stage periods shaded and committee decisions marked along the top.
+    last five as a line, with stage periods shaded, committee decisions marked along the top and,
+    given since, the period since the last review.
 
     observations, stages and decisions have the columns of resident_entrustment.sql,
     resident_stage_history.sql and resident_decisions.sql.
@@ -154,15 +155,17 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
             customdata=list(zip(decisions["status"], _text(decisions["actions"]))),
             hovertemplate="<b>Committee %{x|%Y-%m-%d}</b><br>%{customdata[0]}<br>%{customdata[1]}"
                           "<extra></extra>"))
-    return _figure(traces, height=460, shapes=shapes, annotations=notes, xaxis=dict(title=None),
+    review_shapes, review_notes = _since_review(since, as_of)
+    return _figure(traces, height=460, shapes=shapes + review_shapes, annotations=notes + review_notes,
+                   xaxis=dict(title=None),
                    yaxis=dict(range=[0.5, 5.8], tickvals=list(ENTRUSTMENT),
                               ticktext=[f"{k} · {v}" for k, v in ENTRUSTMENT.items()], title=None))
 
 
-def feedback_mix(monthly: pd.DataFrame) -> go.Figure:
+def feedback_mix(monthly: pd.DataFrame, since: dt.date | None = None, as_of: dt.date | None = None) -> go.Figure:
     """Completed feedback items per month, stacked by opportunity, with the shares directly observed
-    and with narrative as lines on a second axis. monthly has the columns of
-    resident_feedback_monthly.sql."""
+    and with narrative as lines on a second axis, and, given since, the period since the last review.
+    monthly has the columns of resident_feedback_monthly.sql."""
     traces = []
     for opportunity, label in OPPORTUNITIES.items():
         rows = monthly[monthly["opportunity"] == opportunity]
@@ -181,7 +184,9 @@ def feedback_mix(monthly: pd.DataFrame) -> go.Figure:
             yaxis="y2", mode="lines+markers", line=dict(color="black", dash=dash, width=2),
             marker=dict(symbol="circle" if dash == "solid" else "square-open", size=6),
             hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
-    return _figure(traces, height=380, barmode="stack", yaxis=dict(title="Items completed"),
+    shapes, notes = _since_review(since, as_of)
+    return _figure(traces, height=380, barmode="stack", shapes=shapes, annotations=notes,
+                   yaxis=dict(title="Items completed"),
                    yaxis2=dict(AXIS, title="Share of items (%)", overlaying="y", side="right", range=[0, 105],
                                tickmode="array", tickvals=[0, 25, 50, 75, 100], showgrid=False))
 

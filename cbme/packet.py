@@ -130,13 +130,12 @@ def figures(fetch: Fetch, viewer_id: str, sheet: ResidentSheet, as_of: dt.date, 
     current = [c for c in progress.loc[progress["stage"] == stage, "epa_code"] if c in counts]
     chosen = sorted(current, key=lambda c: -counts[c])[:4] or list(counts.index[:4])
     entrustment = charts.entrustment_over_time(observations, fetch("resident_stage_history", **params),
-                                               fetch("resident_decisions", **params), chosen, as_of)
-    mix = charts.feedback_mix(fetch("resident_feedback_monthly", **params))
+                                               fetch("resident_decisions", **params), chosen, as_of, since)
+    mix = charts.feedback_mix(fetch("resident_feedback_monthly", **params), since, as_of)
     return {
         "progress": ("EPAs achieved against the assessment plan", charts.epa_progress(progress, row_height=14)),
-        "entrustment": (f"Entrustment over time ({', '.join(chosen)})",
-                        charts.since_last_review(entrustment, since, as_of)),
-        "mix": ("Feedback opportunities by month", charts.since_last_review(mix, since, as_of)),
+        "entrustment": (f"Entrustment over time ({', '.join(chosen)})", entrustment),
+        "mix": ("Feedback opportunities by month", mix),
     }
 
 

@@ -44,7 +44,7 @@ with coaching_tab:
     st.subheader("Coach workload and missed sessions (last 12 months)")
     workload = ui.fetch("coach_workload", ceiling=config.coach_max_coachees, **common)
     left, right = st.columns([1.1, 1])
-    left.plotly_chart(charts.coach_workload(workload, config.coach_max_coachees), key="oversight_workload",
+    left.plotly_chart(ui.chart(charts.coach_workload, workload, config.coach_max_coachees), key="oversight_workload",
                       config={"displayModeBar": False})
     right.dataframe(workload, hide_index=True, column_order=[
         "coach_name", "held", "cancelled_by_resident", "cancelled_by_coach", "no_show", "missed_share"],
@@ -52,7 +52,7 @@ with coaching_tab:
                        "cancelled_by_coach": "Cancelled by coach", "no_show": "No-show",
                        "missed_share": st.column_config.ProgressColumn("Missed", format="percent")})
     st.subheader("Sessions across the program")
-    st.plotly_chart(charts.program_sessions(ui.fetch("program_coaching_sessions", **common), view.as_of),
+    st.plotly_chart(ui.chart(charts.program_sessions, ui.fetch("program_coaching_sessions", **common), view.as_of),
                     key="oversight_sessions", config={"displayModeBar": False})
     with st.expander("Missed, cancelled and no-show rates per resident"):
         st.dataframe(pairs, hide_index=True, column_order=[
@@ -79,7 +79,7 @@ with roles_tab:
 
 with feedback_tab:
     monthly = ui.fetch("program_feedback_by_month", actionable_min_chars=config.actionable_min_chars, **common)
-    st.plotly_chart(charts.feedback_mix(monthly), key="oversight_mix", config={"displayModeBar": False})
+    st.plotly_chart(ui.chart(charts.feedback_mix, monthly), key="oversight_mix", config={"displayModeBar": False})
     by_setting = ui.fetch("program_feedback_by_setting", actionable_min_chars=config.actionable_min_chars, **common)
     st.caption("By form type (all settings) and by setting, last 12 months. Low stakes are formative; high stakes "
                "(ITERs) are summative.")
@@ -97,7 +97,7 @@ with assessors_tab:
     beyond = calibration[calibration["z_score"].abs() >= config.calibration_z]
     st.caption(f"Assessors with at least {config.calibration_min_ratings} EPA ratings. |z| ≥ {config.calibration_z} "
                f"suggests calibration ({len(beyond)} assessor(s)); use it to interpret ratings, never to discard them.")
-    st.plotly_chart(charts.calibration(calibration, config.calibration_z), key="oversight_calibration",
+    st.plotly_chart(ui.chart(charts.calibration, calibration, config.calibration_z), key="oversight_calibration",
                     config={"displayModeBar": False})
     st.subheader("Relational continuity (last 12 months)")
     st.dataframe(ui.fetch("relational_continuity", **common), hide_index=True, column_config={
@@ -114,4 +114,4 @@ with board_tab:
     board = ui.fetch("competency_board", **common)
     st.caption("Residents by stage (most senior first), EPAs by stage. Empty cells: not yet rated"
                + (", or fewer than three ratings in six months." if measure == "growth" else "."))
-    st.plotly_chart(charts.competency_board(board, measure), key="oversight_board")
+    st.plotly_chart(ui.chart(charts.competency_board, board, measure), key="oversight_board")

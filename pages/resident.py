@@ -74,7 +74,7 @@ shown = progress
 if later_stages and not st.toggle("Include later stages", key="resident_later_stages",
                                   help="EPAs of stages the resident has not reached yet."):
     shown = progress[~progress["stage"].isin(later_stages)]
-st.plotly_chart(charts.epa_progress(shown), key="resident_epa_progress", config={"displayModeBar": False})
+st.plotly_chart(ui.chart(charts.epa_progress, shown), key="resident_epa_progress", config={"displayModeBar": False})
 with st.expander("Assessment plan details"):
     st.dataframe(
         progress[["stage", "epa_code", "title", "required_observations", "achieved", "observations",
@@ -104,8 +104,8 @@ def entrustment_section():
     if not chosen:
         st.info("Choose one or more EPAs to see their ratings.")
         return
-    figure = charts.entrustment_over_time(observations, stages, decisions, chosen, view.as_of)
-    st.plotly_chart(charts.since_last_review(figure, since, view.as_of), key="resident_entrustment")
+    st.plotly_chart(ui.chart(charts.entrustment_over_time, observations, stages, decisions, chosen, view.as_of, since),
+                    key="resident_entrustment")
     st.caption("Each point is one rated observation; the line is the mean of the EPA's last five. "
                f"The dotted line marks entrustment 4 ({ENTRUSTMENT[4]}). Shaded bands are stages; "
                "diamonds along the top are committee decisions (hover for the status).")
@@ -128,7 +128,7 @@ if not total.empty and total.iloc[0]["items"]:
     cols[3].metric("With actionable improvement", f"{total['actionable_share']:.0%}",
                    f"comment of {config.actionable_min_chars}+ characters", delta_color="off",
                    delta_arrow="off")
-    st.plotly_chart(charts.since_last_review(charts.feedback_mix(monthly), since, view.as_of),
+    st.plotly_chart(ui.chart(charts.feedback_mix, monthly, since, view.as_of),
                     key="resident_feedback_mix")
     st.dataframe(
         summary.assign(opportunity=summary["opportunity"].map({**OPPORTUNITIES, "all assessments": "All assessments"})),
@@ -185,7 +185,7 @@ message = " ".join(status.reasons)
 {"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[status.verdict](
     f"**Coaching {status.verdict}.** {message}")
 if pair is not None or not sessions.empty:  # an empty timeline still shows how long coaching is overdue
-    st.plotly_chart(charts.coaching_timeline(sessions, view.as_of, status.next_due), key="resident_coaching",
+    st.plotly_chart(ui.chart(charts.coaching_timeline, sessions, view.as_of, status.next_due), key="resident_coaching",
                     config={"displayModeBar": False})
 if not sessions.empty:
     plans = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()

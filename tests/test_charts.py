@@ -2,8 +2,11 @@
 
 import datetime as dt
 
-from cbme import charts
+import pandas as pd
+
+from cbme import charts, ui
 from cbme.db import query
+from cbme.labels import OKABE_ITO
 from tests.conftest import AS_OF
 
 R1 = dict(viewer="C1", resident_id="R1", as_of=AS_OF)
@@ -81,3 +84,26 @@ def test_data_in_labels_is_escaped(tiny):
     assert fig.data[0].name == "&lt;b&gt;E1&lt;/b&gt;"
     assert fig.data[0].customdata[0][1] == "&lt;a href=&quot;https://example.org&quot;&gt;Dr. Link&lt;/a&gt;"
     assert fig.data[0].hovertemplate.startswith("<b>&lt;b&gt;E1&lt;/b&gt;</b>")
+
+
+def test_the_period_since_the_last_review_is_shaded_only_when_given(tiny):
+    monthly = query(tiny, "resident_feedback_monthly", **R1)
+    since = dt.date(2026, 3, 1)
+    for fig in (charts.feedback_mix(monthly, since, AS_OF),
+                charts.entrustment_over_time(query(tiny, "resident_entrustment", **R1),
+                                             query(tiny, "resident_stage_history", **R1),
+                                             query(tiny, "resident_decisions", **R1), ["E1"], AS_OF, since)):
+        band = [s for s in fig.layout.shapes if s.type == "rect" and s.fillcolor == OKABE_ITO["sky blue"]]
+        assert [(b.x0, b.x1) for b in band] == [(pd.Timestamp(since), pd.Timestamp(AS_OF))]
+        assert "since last review" in [a.text for a in fig.layout.annotations]
+    assert not [a for a in charts.feedback_mix(monthly).layout.annotations if a.text == "since last review"]
+
+
+def test_a_chart_is_built_once_per_distinct_input_and_shared(tiny):
+    monthly = query(tiny, "resident_feedback_monthly", **R1)
+    first = ui.chart(charts.feedback_mix, monthly)
+    again = query(tiny, "resident_feedback_monthly", **R1)  # the same content, read again
+    assert ui.chart(charts.feedback_mix, again) is first
+    changed = monthly.assign(items=monthly["items"] + 1)
+    assert ui.chart(charts.feedback_mix, changed) is not first
+    assert ui.chart(charts.feedback_mix, monthly, dt.date(2026, 3, 1), AS_OF) is not first
