@@ -885,6 +885,15 @@ def _record(cursor, report: Report, data: bytes, program_id: str, actor_id: str 
            loaded=report.loaded, updated=report.updated, rejected=report.rejected, duplicates=report.duplicates)
 
 
+def template_workbook() -> bytes:
+    """An empty workbook of the canonical format: a sheet per table, its columns as the header row."""
+    book = io.BytesIO()
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        for table, spec in SPECS.items():
+            pd.DataFrame(columns=[c[0] for c in spec["columns"]]).to_excel(writer, sheet_name=table, index=False)
+    return book.getvalue()
+
+
 def rollback_import(con: duckdb.DuckDBPyConnection, actor_id: str | None, import_id: str) -> None:
     """Undo an import whole: remove the rows it added and give back what its corrections replaced."""
     with writing(con) as cursor:

@@ -40,5 +40,5 @@ def exported() -> None:
                  rows=len(events), date_from=date_from, date_to=date_to)
 
 
-st.download_button("Download these events (CSV)", events.to_csv(index=False), file_name="audit-trail.csv",
-                   mime="text/csv", on_click=exported, icon=":material/download:")
+st.download_button("Download these events (CSV)", lambda: events.to_csv(index=False),  # written when clicked
+                   file_name="audit-trail.csv", mime="text/csv", on_click=exported, icon=":material/download:")

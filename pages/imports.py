@@ -1,8 +1,5 @@
 """Imports: bring a program's exports in, see what was loaded and what was not and why, roll back."""
 
-import io
-
-import pandas as pd
 import streamlit as st
 
 from cbme import importer, ui
@@ -89,13 +86,9 @@ else:
 st.subheader("Templates")
 st.caption("One CSV per table, or one workbook with a sheet per table; the data dictionary explains every column.")
 columns = {table: [c[0] for c in spec["columns"]] for table, spec in importer.SPECS.items()}
-workbook = io.BytesIO()
-with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
-    for table, names in columns.items():
-        pd.DataFrame(columns=names).to_excel(writer, sheet_name=table, index=False)
 cols = st.columns(3)
-cols[0].download_button("Workbook template (XLSX)", workbook.getvalue(), file_name="dashboard-template.xlsx",
-                        key="imports_workbook")
+cols[0].download_button("Workbook template (XLSX)", importer.template_workbook,  # written when clicked
+                        file_name="dashboard-template.xlsx", key="imports_workbook")
 cols[1].download_button("Assessments template (CSV)", ",".join(columns["assessments"]) + "\n",
                         file_name="assessments.csv", key="imports_assessments")
 cols[2].download_button("Data dictionary (Markdown)", (ROOT / "docs" / "data-dictionary.md").read_text(),

@@ -1,10 +1,14 @@
-"""Uploading an export through the import page in a real browser, and reading the reconciliation."""
+"""Uploading an export through the import page in a real browser, reading the reconciliation, and the
+administrator's downloads."""
 
 import shutil
 
+import pandas as pd
+from openpyxl import load_workbook
 from playwright.sync_api import expect, sync_playwright
 
 from cbme import db
+from cbme.importer import SPECS
 from tests.conftest import FIXTURES
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
 
@@ -34,4 +38,37 @@ def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
     con = db.connect(tiny_file)
     assert con.execute("select rows_read, rows_loaded, rows_rejected, imported_by from imports").fetchall() == [
         (7, 4, 3, "AD1")]
+    con.close()
+
+
+def test_template_and_audit_downloads_are_written_when_clicked(tiny_file, tmp_path):
+    """Both files are made on the click (not on every run of the page): the workbook template opens as
+    the canonical workbook, and the audit trail's export holds the events shown and is itself audited."""
+    header = "X-Forwarded-Email"
+    with dashboard_server(tiny_file, env={"CBME_TRUSTED_HEADER": header}) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        context = browser.new_context(extra_http_headers={header: "admin@example.org"}, accept_downloads=True,
+                                      viewport={"width": 1400, "height": 1200})
+        page = context.new_page()
+        page.goto(f"{url}/imports")
+        wait_for_script(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Workbook template (XLSX)").click()
+        workbook = tmp_path / download.value.suggested_filename
+        download.value.save_as(workbook)
+        page.goto(f"{url}/audit")
+        wait_for_script(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download these events (CSV)").click()
+        trail = tmp_path / download.value.suggested_filename
+        download.value.save_as(trail)
+        wait_for_script(page)
+        browser.close()
+    assert workbook.name == "dashboard-template.xlsx"
+    assert load_workbook(workbook, read_only=True).sheetnames == list(SPECS)
+    events = pd.read_csv(trail)
+    assert trail.name == "audit-trail.csv" and "sign in" in set(events["action"])
+    con = db.connect(tiny_file)
+    assert con.execute("select count(*) from audit_log where action = 'export audit trail' and actor_id = 'AD1'"
+                       ).fetchone() == (1,)
     con.close()

@@ -2,6 +2,7 @@
 corrections without twins, rollback, atomicity under a real kill, and the command line."""
 
 import datetime as dt
+import io
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cbme import db
+from cbme import db, importer
 from cbme.importer import ImportFailed, rollback_import, run_import
 from tests.conftest import FIXTURES
 
@@ -427,3 +428,14 @@ def test_only_an_administrator_imports_or_rolls_back(tiny_rw, actor):
     with pytest.raises(NotAllowed):
         rollback_import(tiny_rw, actor, report.import_id)
     assert count(tiny_rw) == 16
+
+
+def test_the_workbook_template_has_a_sheet_per_table_headed_by_its_columns():
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(importer.template_workbook()), read_only=True)
+    assert book.sheetnames == list(importer.SPECS)
+    header = next(book["assessments"].iter_rows(values_only=True))
+    assert list(header) == [c[0] for c in importer.SPECS["assessments"]["columns"]]
+    # Filled in and imported as it is, the template is read as the canonical workbook.
+    assert importer.detect(importer.template_workbook(), "dashboard-template.xlsx")[0] == "canonical workbook"
