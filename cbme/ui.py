@@ -159,11 +159,21 @@ def _built_agenda(database: str, version: int, viewer: str, program_id: str, as_
 
 def chart(build: Callable[..., go.Figure], *args) -> go.Figure:
     """build(*args) from cbme.charts, built once per distinct input and shared by every session:
-    building validates each trace and costs more than showing it. The inputs are told apart by their
-    pickled bytes (ten times cheaper than Streamlit's hashing of a DataFrame; equal bytes mean equal
-    content). The figure is shared, so it must not be changed."""
-    digest = hashlib.blake2b(pickle.dumps((build.__module__, build.__qualname__, args)), digest_size=20)
+    building validates each trace and costs more than showing it. The figure is shared, so it must not
+    be changed."""
+    digest = hashlib.blake2b(f"{build.__module__}.{build.__qualname__}".encode(), digest_size=20)
+    for arg in args:
+        digest.update(_content(arg))
     return _built_chart(digest.hexdigest(), build, args)
+
+
+def _content(value) -> bytes:
+    """Bytes that differ when value's content differs. A DataFrame's are its columns, types and a hash
+    of every row (its pickle depends on how it came to be: read from the database or from the cache)."""
+    if isinstance(value, pd.DataFrame):
+        rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        return pickle.dumps((list(value.columns), [str(t) for t in value.dtypes], len(value))) + rows
+    return pickle.dumps(value)
 
 
 @st.cache_resource(ttl=3600, max_entries=2000, show_spinner=False)
