@@ -83,8 +83,9 @@ def agenda(t: dict, program: str) -> pd.DataFrame:
 
 
 def resident(t: dict, program: str, resident_id: str) -> dict:
-    """What the resident page shows of one resident (the profile, plan, entrustment, mix, narratives,
-    coaching and decisions), and the program's agenda for the status."""
+    """What the resident page shows of one resident when it opens: the header (profile, stage, coach,
+    last decision), the status (from the program's agenda) and its first tab (the plan, entrustment
+    over time with stages and decisions)."""
     x = t["assessments"]
     mine = x[(x["resident_id"] == resident_id) & (x["assessment_date"] <= AS_OF)]
     observed = mine[(mine["form_type"] == "epa_observation") & ~mine["expired"] & mine["entrustment"].notna()]
@@ -94,22 +95,15 @@ def resident(t: dict, program: str, resident_id: str) -> dict:
                        assessors=observed.groupby("epa_code")["assessor_id"].nunique()).fillna(0)
     trend = observed.sort_values("assessment_date").assign(
         recent_mean=lambda o: o.groupby("epa_code")["entrustment"].transform(lambda r: r.rolling(5, 1).mean()))
-    monthly = mine.assign(month=mine["assessment_date"].dt.to_period("M")).groupby(["month", "form_type"]).agg(
-        items=("assessment_id", "size"), observed=("directly_observed", "mean"))
-    narrative = mine[mine["strengths"].notna() | mine["improvement"].notna()]
-    coaching = t["coaching_sessions"]
-    sessions = coaching[(coaching["resident_id"] == resident_id) & (coaching["scheduled_date"] <= AS_OF)]
     decisions = t["committee_decisions"]
     pairs = t["coach_assignments"]
     coach = pairs[(pairs["resident_id"] == resident_id) & (pairs["start_date"] <= AS_OF)
                   & (pairs["end_date"].isna() | (pairs["end_date"] > AS_OF))]
-    return {"agenda": agenda(t, program), "plan": plan, "trend": trend, "monthly": monthly,
-            "summary": mine.groupby("form_type")[["directly_observed", "expired"]].mean(),
-            "narratives": narrative.sort_values("assessment_date", ascending=False).head(20),
-            "sessions": sessions, "coach": coach,
+    stages = t["resident_stages"]
+    return {"agenda": agenda(t, program), "plan": plan, "trend": trend, "coach": coach,
             "coach_assessments": int(mine["assessor_id"].isin(coach["coach_id"]).sum()),
             "decisions": decisions[decisions["resident_id"] == resident_id].sort_values("meeting_date"),
-            "stage": _current_stages(t, [resident_id])}
+            "stages": stages[stages["resident_id"] == resident_id].sort_values("start_date")}
 
 
 def coaching_pairs(t: dict, program: str, coach_id: str | None = None) -> pd.DataFrame:

@@ -60,40 +60,42 @@ if review is not None:
         panels.decision_form(view, review, ui.fetch("program_committee", viewer=view.viewer_id,
                                                     program_id=view.program_id))
 
-# EPA progress
+# The sections, one tab each. Only the open tab runs and is sent to the browser, so stepping through
+# residents in a meeting redraws one section, not five. The page address names the open tab.
 progress = ui.fetch("resident_epa_progress", **params)
-st.subheader("EPAs achieved against the assessment plan")
 current = progress[progress["stage"] == profile["stage"]]
-st.markdown(
-    f"**{int(progress['complete'].sum())} of {len(progress)}** EPAs complete overall; "
-    f"**{int(current['complete'].sum())} of {len(current)}** in the current stage. A bar shows the "
-    f"share of the EPA's required observations achieved at its target entrustment "
-    f"(✓ marks a complete EPA).")
-later_stages = list(STAGES)[list(STAGES).index(profile["stage"]) + 1:] if profile["stage"] else []
-shown = progress
-if later_stages and not st.toggle("Include later stages", key="resident_later_stages",
-                                  help="EPAs of stages the resident has not reached yet."):
-    shown = progress[~progress["stage"].isin(later_stages)]
-st.plotly_chart(ui.chart(charts.epa_progress, shown), key="resident_epa_progress", config={"displayModeBar": False})
-with st.expander("Assessment plan details"):
-    st.dataframe(
-        progress[["stage", "epa_code", "title", "required_observations", "achieved", "observations",
-                  "expired", "assessors", "last_observed", "contextual_requirements"]],
-        hide_index=True,
-        column_config={"stage": "Stage", "epa_code": "EPA", "title": "Title",
-                       "required_observations": "Required", "achieved": "Achieved",
-                       "observations": "Observations", "expired": "Expired", "assessors": "Assessors",
-                       "last_observed": st.column_config.DateColumn("Last observed"),
-                       "contextual_requirements": "Contextual requirements"})
 
-# Entrustment over time
-observations = ui.fetch("resident_entrustment", **params)
-stages = ui.fetch("resident_stage_history", **params)
-decisions = ui.fetch("resident_decisions", **params)
+
+def progress_section():
+    st.subheader("EPAs achieved against the assessment plan")
+    st.markdown(
+        f"**{int(progress['complete'].sum())} of {len(progress)}** EPAs complete overall; "
+        f"**{int(current['complete'].sum())} of {len(current)}** in the current stage. A bar shows the "
+        f"share of the EPA's required observations achieved at its target entrustment "
+        f"(✓ marks a complete EPA).")
+    later_stages = list(STAGES)[list(STAGES).index(profile["stage"]) + 1:] if profile["stage"] else []
+    shown = progress
+    if later_stages and not st.toggle("Include later stages", key="resident_later_stages",
+                                      help="EPAs of stages the resident has not reached yet."):
+        shown = progress[~progress["stage"].isin(later_stages)]
+    st.plotly_chart(ui.chart(charts.epa_progress, shown), key="resident_epa_progress",
+                    config={"displayModeBar": False})
+    with st.expander("Assessment plan details"):
+        st.dataframe(
+            progress[["stage", "epa_code", "title", "required_observations", "achieved", "observations",
+                      "expired", "assessors", "last_observed", "contextual_requirements"]],
+            hide_index=True,
+            column_config={"stage": "Stage", "epa_code": "EPA", "title": "Title",
+                           "required_observations": "Required", "achieved": "Achieved",
+                           "observations": "Observations", "expired": "Expired", "assessors": "Assessors",
+                           "last_observed": st.column_config.DateColumn("Last observed"),
+                           "contextual_requirements": "Contextual requirements"})
+    entrustment_section()
 
 
 @ui.fragment
 def entrustment_section():
+    observations = ui.fetch("resident_entrustment", **params)
     st.subheader("Entrustment over time")
     counts = observations["epa_code"].value_counts()
     ordered = [c for c in progress["epa_code"] if c in counts]
@@ -104,21 +106,20 @@ def entrustment_section():
     if not chosen:
         st.info("Choose one or more EPAs to see their ratings.")
         return
-    st.plotly_chart(ui.chart(charts.entrustment_over_time, observations, stages, decisions, chosen, view.as_of, since),
-                    key="resident_entrustment")
+    figure = ui.chart(charts.entrustment_over_time, observations, ui.fetch("resident_stage_history", **params),
+                      ui.fetch("resident_decisions", **params), chosen, view.as_of, since)
+    st.plotly_chart(figure, key="resident_entrustment")
     st.caption("Each point is one rated observation; the line is the mean of the EPA's last five. "
                f"The dotted line marks entrustment 4 ({ENTRUSTMENT[4]}). Shaded bands are stages; "
                "diamonds along the top are committee decisions (hover for the status).")
 
 
-entrustment_section()
-
-# Feedback opportunities
-st.subheader("Feedback opportunities")
-summary = ui.fetch("resident_feedback_summary", actionable_min_chars=config.actionable_min_chars, **params)
-monthly = ui.fetch("resident_feedback_monthly", **params)
-total = summary[summary["opportunity"] == "all assessments"]
-if not total.empty and total.iloc[0]["items"]:
+def feedback_section():
+    summary = ui.fetch("resident_feedback_summary", actionable_min_chars=config.actionable_min_chars, **params)
+    total = summary[summary["opportunity"] == "all assessments"]
+    if total.empty or not total.iloc[0]["items"]:
+        st.info("No feedback recorded up to this date.")
+        return
     total = total.iloc[0]
     cols = st.columns(4)
     cols[0].metric("Assessments completed", f"{total['items']:,}", f"{total['expired']} expired unanswered",
@@ -126,28 +127,22 @@ if not total.empty and total.iloc[0]["items"]:
     cols[1].metric("Directly observed", f"{total['directly_observed_share']:.0%}")
     cols[2].metric("With narrative", f"{total['narrative_share']:.0%}")
     cols[3].metric("With actionable improvement", f"{total['actionable_share']:.0%}",
-                   f"comment of {config.actionable_min_chars}+ characters", delta_color="off",
-                   delta_arrow="off")
-    st.plotly_chart(ui.chart(charts.feedback_mix, monthly, since, view.as_of),
-                    key="resident_feedback_mix")
+                   f"comment of {config.actionable_min_chars}+ characters", delta_color="off", delta_arrow="off")
+    monthly = ui.fetch("resident_feedback_monthly", **params)
+    st.plotly_chart(ui.chart(charts.feedback_mix, monthly, since, view.as_of), key="resident_feedback_mix")
     st.dataframe(
         summary.assign(opportunity=summary["opportunity"].map({**OPPORTUNITIES, "all assessments": "All assessments"})),
         hide_index=True,
         column_config={
-            "opportunity": "Feedback opportunity", "stakes": "Stakes", "items": "Completed",
-            "expired": "Expired",
+            "opportunity": "Feedback opportunity", "stakes": "Stakes", "items": "Completed", "expired": "Expired",
             "directly_observed_share": st.column_config.ProgressColumn("Directly observed", format="percent"),
             "narrative_share": st.column_config.ProgressColumn("With narrative", format="percent"),
             "actionable_share": st.column_config.ProgressColumn("Actionable", format="percent"),
             "words_per_narrative": st.column_config.NumberColumn("Words per narrative", format="%.0f")})
-else:
-    st.info("No feedback recorded up to this date.")
 
 
-# Narrative feedback
 @ui.fragment
 def narratives_section():
-    st.subheader("Narrative feedback")
     first_day = profile["training_start_date"].date() if hasattr(profile["training_start_date"], "date") \
         else profile["training_start_date"]
     cols = st.columns([2, 1.2, 1.2, 1.4])
@@ -172,22 +167,20 @@ def narratives_section():
     panels.narrative_cards(narratives.iloc[(page - 1) * per_page: page * per_page])
 
 
-narratives_section()
-
-# Coaching
-st.subheader("Coaching")
-sessions = ui.fetch("resident_coaching_sessions", **params)
-pairs = ui.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
-                 cadence_days=config.coaching_cadence_days, coach_id="")
-pair = next((p for _, p in pairs[pairs["resident_id"] == resident_id].iterrows()), None)
-status = coaching_status(pair, view.as_of, config.coaching_cadence_days)
-message = " ".join(status.reasons)
-{"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[status.verdict](
-    f"**Coaching {status.verdict}.** {message}")
-if pair is not None or not sessions.empty:  # an empty timeline still shows how long coaching is overdue
-    st.plotly_chart(ui.chart(charts.coaching_timeline, sessions, view.as_of, status.next_due), key="resident_coaching",
-                    config={"displayModeBar": False})
-if not sessions.empty:
+def coaching_section():
+    sessions = ui.fetch("resident_coaching_sessions", **params)
+    pairs = ui.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
+                     cadence_days=config.coaching_cadence_days, coach_id="")
+    pair = next((p for _, p in pairs[pairs["resident_id"] == resident_id].iterrows()), None)
+    status = coaching_status(pair, view.as_of, config.coaching_cadence_days)
+    message = " ".join(status.reasons)
+    {"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[status.verdict](
+        f"**Coaching {status.verdict}.** {message}")
+    if pair is not None or not sessions.empty:  # an empty timeline still shows how long coaching is overdue
+        st.plotly_chart(ui.chart(charts.coaching_timeline, sessions, view.as_of, status.next_due),
+                        key="resident_coaching", config={"displayModeBar": False})
+    if sessions.empty:
+        return
     plans = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()
                      & (sessions["scheduled_date"].dt.date <= view.as_of)]
     if not plans.empty:
@@ -200,21 +193,31 @@ if not sessions.empty:
                 st.markdown(f"**{heading}**")
                 st.text(last[column] or "Not recorded")
 
-# Committee decisions
-st.subheader("Committee decision history")
-if decisions.empty:
-    st.info("No committee decision recorded up to this date.")
-for decision in decisions.itertuples():
-    with st.container(border=True):
-        version = f" · version {decision.version}" + (" (in force)" if decision.in_force else " (amended later)") \
-            if decision.version > 1 or not decision.in_force else ""
-        st.markdown(f"**{decision.meeting_date:%Y-%m-%d} · {decision.status}**{version}")  # one of five statuses
-        follow_up = f" · follow-up {decision.follow_up_date:%Y-%m-%d}" if pd.notna(decision.follow_up_date) else ""
-        st.text(f"Actions: {decision.actions or 'none'}{follow_up} · recorded by {decision.recorded_by} "
-                f"on {decision.recorded_at:%Y-%m-%d %H:%M} UTC")
-        if decision.members_present:
-            st.text(f"Members present: {decision.members_present}")
-        if isinstance(decision.amendment_reason, str):
-            st.text(f"Amended because: {decision.amendment_reason}")
-        if isinstance(decision.rationale, str) and decision.rationale.strip():
-            st.text(decision.rationale)
+
+def decisions_section():
+    decisions = ui.fetch("resident_decisions", **params)
+    if decisions.empty:
+        st.info("No committee decision recorded up to this date.")
+    for decision in decisions.itertuples():
+        with st.container(border=True):
+            version = f" · version {decision.version}" + (" (in force)" if decision.in_force else " (amended later)") \
+                if decision.version > 1 or not decision.in_force else ""
+            st.markdown(f"**{decision.meeting_date:%Y-%m-%d} · {decision.status}**{version}")  # one of five statuses
+            follow_up = f" · follow-up {decision.follow_up_date:%Y-%m-%d}" if pd.notna(decision.follow_up_date) else ""
+            st.text(f"Actions: {decision.actions or 'none'}{follow_up} · recorded by {decision.recorded_by} "
+                    f"on {decision.recorded_at:%Y-%m-%d %H:%M} UTC")
+            if decision.members_present:
+                st.text(f"Members present: {decision.members_present}")
+            if isinstance(decision.amendment_reason, str):
+                st.text(f"Amended because: {decision.amendment_reason}")
+            if isinstance(decision.rationale, str) and decision.rationale.strip():
+                st.text(decision.rationale)
+
+
+SECTIONS = {"EPAs and entrustment": progress_section, "Feedback opportunities": feedback_section,
+            "Narrative feedback": narratives_section, "Coaching": coaching_section,
+            "Decision history": decisions_section}
+for tab, show in zip(st.tabs(list(SECTIONS), key="section", bind="query-params"), SECTIONS.values()):
+    with tab:
+        if tab.open:
+            show()

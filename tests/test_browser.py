@@ -42,7 +42,16 @@ def served(demo_database, tmp_path_factory):
         browser.close()
 
 
-def test_deep_link_renders_the_resident_and_all_charts(served):
+def expect_charts_drawn(page, count: int) -> None:
+    """count plotly charts on the page, each with its SVG layers and at least one trace drawn."""
+    charts = page.locator(".js-plotly-plot")
+    expect(charts).to_have_count(count, timeout=30_000)
+    for i in range(count):
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
+        assert charts.nth(i).locator(".trace, .barlayer .point, .scatterlayer .trace").count() > 0
+
+
+def test_deep_link_renders_the_resident_and_every_tab_with_its_charts(served):
     resident_id, name = served["struggling"]
     page = served["browser"].new_page(viewport={"width": 1280, "height": 1000})
     errors = []
@@ -50,12 +59,16 @@ def test_deep_link_renders_the_resident_and_all_charts(served):
     page.goto(f"{served['url']}/resident?resident={resident_id}&as_of={DEMO_END.isoformat()}")
     wait_for_script(page)
     expect(page.locator(".facts .value").first).to_have_text(name)
-    charts = page.locator(".js-plotly-plot")
-    expect(charts).to_have_count(4, timeout=30_000)
-    for i in range(4):
-        # A rendered plotly chart has drawn its SVG layers and at least one trace.
-        expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
-        assert charts.nth(i).locator(".trace, .barlayer .point, .scatterlayer .trace").count() > 0
+    expect_charts_drawn(page, 2)  # EPAs against the plan, entrustment over time: only the open tab is drawn
+    for tab, charts, shown in (("Feedback opportunities", 1, "Assessments completed"),
+                               ("Narrative feedback", 0, "comments, newest first"),
+                               ("Coaching", 1, "Coaching "), ("Decision history", 0, "recorded by")):
+        page.get_by_role("tab", name=tab).click()
+        wait_for_script(page)
+        expect(page.get_by_text(shown).first).to_be_visible()
+        expect_charts_drawn(page, charts)
+        assert "section=" + tab.replace(" ", "+") in page.url  # a link reopens the same tab
+        expect(page.locator(".facts .value").first).to_have_text(name)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "resident=" + resident_id in page.url
     assert not errors
@@ -64,7 +77,8 @@ def test_deep_link_renders_the_resident_and_all_charts(served):
 def test_narratives_render_as_text_not_markup(served):
     page = served["browser"].new_page(viewport={"width": 1280, "height": 1000})
     resident_id, _ = served["struggling"]
-    page.goto(f"{served['url']}/resident?resident={resident_id}&as_of={DEMO_END.isoformat()}")
+    page.goto(f"{served['url']}/resident?resident={resident_id}&as_of={DEMO_END.isoformat()}"
+              "&section=Narrative+feedback")
     wait_for_script(page)
     newest = page.locator(".narrative .strengths").first
     expect(newest).to_have_text(f"Strengths: {PAYLOAD}")

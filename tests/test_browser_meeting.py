@@ -59,6 +59,8 @@ def test_meeting_journey(demo_database, tmp_path):
         page.reload()
         wait_for_script(page)
         expect(page.locator(".facts .value").first).to_have_text(name)
+        page.get_by_role("tab", name="Decision history").click()
+        wait_for_script(page)
         history = page.locator('[data-testid="stText"]').filter(has_text=rationale)
         expect(history).to_have_count(1)
         expect(page.get_by_text(f"{meeting} · Not progressing as expected").first).to_be_visible()
