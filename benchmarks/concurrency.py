@@ -3,10 +3,11 @@ through resident pages against one dashboard server at the same time.
 
 The sessions are the members of several committees meeting at once (five members each, in different
 programs). Members join three seconds apart; each signs in (through a trusted proxy header) and opens
-the resident page in meeting view (the first load, which fetches the app's 10 MB of scripts, is
-reported apart). Once every member has it open, all step through their agenda with Next, reading each
-page for a few seconds (--pause) before the next. A step lasts from the click until the page has
-finished rendering: the script has run to the end, the next resident's header shows and every chart is drawn.
+the resident page in meeting view on the first resident of the agenda (the first load, which fetches
+the app's 10 MB of scripts, is reported apart). Once every member has it open, all step through their
+agenda with Next, reading each page for a few seconds (--pause) before the next. A step lasts from the
+click until the page has finished rendering: the script has run to the end, the next resident's header
+shows and every chart is drawn.
 A step that times out, or a page that shows an error, counts as an error. The server and the browsers
 share this machine's cores; the CPU each used is reported.
 
@@ -29,6 +30,8 @@ import duckdb
 from playwright.async_api import async_playwright
 
 from benchmarks.datasets import END_DATE
+from cbme import db, meeting
+from cbme.config import program_config
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server
 
 HEADER = "X-Forwarded-Email"
@@ -58,17 +61,30 @@ FIRST_LOAD_TIMEOUT_MS = 180_000
 
 
 def sessions_plan(database: Path, sessions: int) -> list[dict]:
-    """For each session, a committee member's identity and the resident their meeting view opens on."""
+    """For each session, a committee member's identity and the first resident on their meeting's agenda
+    (ordered by concern, as the meeting page presents it), so every step has a next resident."""
     with duckdb.connect(str(database), read_only=True) as con:
         members = con.execute("""
             select g.program_id, list(distinct i.identity order by i.identity) as identities,
-                (select min(r.resident_id) from residents as r
-                 where r.program_id = g.program_id and r.training_start_date <= $as_of) as first_resident
+                min(g.person_id) as viewer
             from roles as g join sign_in_identities as i using (person_id)
             where g.role in ('program_lead', 'committee_chair', 'committee_member')
-            group by g.program_id order by g.program_id""", {"as_of": END_DATE}).fetchall()
-    return [{"identity": members[k // MEMBERS][1][k % MEMBERS], "resident": members[k // MEMBERS][2]}
+            group by g.program_id order by g.program_id""").fetchall()
+        committees = members[:(sessions - 1) // MEMBERS + 1]
+        first = {program: _first_on_agenda(con, program, viewer) for program, _, viewer in committees}
+    return [{"identity": committees[k // MEMBERS][1][k % MEMBERS], "resident": first[committees[k // MEMBERS][0]]}
             for k in range(sessions)]
+
+
+def _first_on_agenda(con, program_id: str, viewer: str) -> str:
+    config = program_config(program_id)
+    common = dict(viewer=viewer, program_id=program_id, as_of=END_DATE)
+    rows = db.query(con, "meeting_agenda", **common)
+    evidence = db.query(con, "meeting_epa_evidence", recent_weeks=config.recent_weeks,
+                        recent_ratings=config.recent_ratings, trend_months=config.trend_months,
+                        actionable_min_chars=config.actionable_min_chars, **common)
+    agenda, _ = meeting.build_agenda(rows, evidence, config, END_DATE)
+    return agenda["resident_id"].iloc[0]
 
 
 async def _session(browser, url: str, plan: dict, steps: int, join: float, pause: tuple[float, float],
