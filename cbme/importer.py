@@ -6,8 +6,8 @@ table), the Elentra-style assessment export (CSV) and the Royal College ePortfol
 Report (XLSX). docs/importing.md describes the formats, the
 natural keys, how corrections and unknown people are handled, and the command line.
 
-    python -m cbme.importer FILE --program EM [--database data/dashboard.duckdb] [--rejections out.csv]
-        [--mapping mapping.toml]
+    python -m cbme.importer FILE [FILE ...] --program EM [--database data/dashboard.duckdb]
+        [--rejections out.csv] [--mapping mapping.toml]
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import re
 import sys
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -677,6 +678,37 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
     """Import one file into program_id, all or nothing. Raises ImportFailed when the file as a whole
     cannot be read; rejected rows are reported, never loaded, and never stop the rest."""
     _require_importer(con, actor_id, program_id)
+    checked = _check(data, file_name, program_id, mapping)
+    progress(0.1, "Checking the rows")
+    return _load(con, checked, data, program_id, actor_id, progress)
+
+
+def import_files(con: duckdb.DuckDBPyConnection, files: Iterable[tuple[bytes, str, str]], actor_id: str | None,
+                 mapping: dict | None = None) -> Iterator[Report | ImportFailed]:
+    """Import several files (data, file name, program), in order, each all or nothing as run_import
+    does; yields each file's report, or the ImportFailed saying why it could not be read. While one
+    file is written, the next is read and checked: that is Python's work and writing is DuckDB's, so on
+    two cores they overlap. Matching people and references waits for the files before it."""
+    files = iter(files)
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        def check_next() -> tuple[bytes, str, str, Future] | None:
+            item = next(files, None)
+            return None if item is None else (*item, reader.submit(_check, *item, mapping))
+
+        upcoming = check_next()
+        while upcoming is not None:
+            data, file_name, program_id, checked = upcoming
+            upcoming = check_next()
+            try:
+                _require_importer(con, actor_id, program_id)
+                yield _load(con, checked.result(), data, program_id, actor_id)
+            except ImportFailed as error:
+                yield error
+
+
+def _check(data: bytes, file_name: str, program_id: str, mapping: dict | None) -> tuple[Report, list]:
+    """The file read and every row validated (no database needed): its report so far, and (table,
+    sheet, valid rows) for each part."""
     fmt, parts = detect(data, file_name, mapping)
     for table, sheet in parts:  # a catalogue read from a learner's workbook belongs to the importing program
         if "program_id" in sheet.frame:
@@ -684,18 +716,27 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
             own = (sheet.frame["program_id"] == "$program") | learner_catalogue
             sheet.frame.loc[own, "program_id"] = program_id
     report = Report(f"I-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}", file_name, fmt)
-    progress(0.1, "Checking the rows")
+    parts_checked = []
+    for table, sheet in parts:
+        report.rows_read += len(sheet.frame) + sheet.skipped
+        report.duplicates += sheet.skipped
+        parts_checked.append((table, sheet, validate(table, sheet, file_name, report)))
+        report.checks += sheet.checks
+    return report, parts_checked
+
+
+def _load(con: duckdb.DuckDBPyConnection, checked: tuple[Report, list], data: bytes, program_id: str,
+          actor_id: str | None, progress: Callable[[float, str], None] = lambda share, text: None) -> Report:
+    """A checked file matched with the stored people and references, then written in one transaction."""
+    report, parts = checked
+    file_name = report.file_name
     cursor = con.cursor()
     try:
         batches = []
-        for table, sheet in parts:
-            report.rows_read += len(sheet.frame) + sheet.skipped
-            report.duplicates += sheet.skipped
-            rows = validate(table, sheet, file_name, report)
+        for table, sheet, rows in parts:
             if sheet.people:
                 rows = _match_people(cursor, rows, *sheet.people, program_id, report)
             batches.append((table, sheet, rows))
-            report.checks += sheet.checks
         progress(0.4, "Checking references")
         batches = [(t, s, _check_references(cursor, t, s, rows, batches, program_id, file_name, report))
                    for t, s, rows in batches]
@@ -938,13 +979,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from cbme import db
 
-    parser = argparse.ArgumentParser(description="Import an export file into the dashboard's database.")
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--program", required=True, help="the program the file belongs to, e.g. EM")
+    parser = argparse.ArgumentParser(description="Import export files into the dashboard's database, each all "
+                                                 "or nothing, in the order given.")
+    parser.add_argument("files", type=Path, nargs="+", metavar="file")
+    parser.add_argument("--program", required=True, help="the program the files belong to, e.g. EM")
     parser.add_argument("--database", type=Path, default=Path("data/dashboard.duckdb"))
     parser.add_argument("--rejections", type=Path, help="write rejected rows here (CSV)")
     parser.add_argument("--mapping", type=Path, help="a column-mapping file (docs/mapping.md)")
     args = parser.parse_args(argv)
+    try:
+        items = [(path.read_bytes(), path.name, args.program) for path in args.files]
+        mapping = load_mapping(args.mapping.read_text(), args.mapping.name) if args.mapping else None
+    except (ImportFailed, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         con = db.connect(args.database)
     except db.DatabaseLocked as error:
@@ -952,18 +1000,23 @@ def main(argv: list[str] | None = None) -> int:
               "dashboard's import page.", file=sys.stderr)
         return 2
     try:
-        mapping = load_mapping(args.mapping.read_text(), args.mapping.name) if args.mapping else None
-        report = run_import(con, args.file.read_bytes(), args.file.name, args.program, None,
-                            lambda share, text: print(f"{share:>4.0%} {text}", flush=True), mapping)
-    except (ImportFailed, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        if len(items) == 1:
+            try:
+                results = [run_import(con, *items[0], None, lambda share, text: print(f"{share:>4.0%} {text}",
+                                                                                      flush=True), mapping)]
+            except ImportFailed as error:
+                results = [error]
+        else:
+            results = list(import_files(con, items, None, mapping))
     finally:
         con.close()
-    print(summary(report))
-    if args.rejections and report.rejections:
-        report.rejections_frame().to_csv(args.rejections, index=False)
-    return 1 if report.rejections else 0
+    reports = [r for r in results if isinstance(r, Report)]
+    for result in results:
+        print(summary(result) if isinstance(result, Report) else f"error: {result}",
+              file=sys.stdout if isinstance(result, Report) else sys.stderr)
+    if args.rejections and any(r.rejections for r in reports):
+        pd.concat([r.rejections_frame() for r in reports if r.rejections]).to_csv(args.rejections, index=False)
+    return 2 if len(reports) < len(results) else 1 if any(r.rejections for r in reports) else 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cbme import db, importer
@@ -439,3 +440,35 @@ def test_the_workbook_template_has_a_sheet_per_table_headed_by_its_columns():
     assert list(header) == [c[0] for c in importer.SPECS["assessments"]["columns"]]
     # Filled in and imported as it is, the template is read as the canonical workbook.
     assert importer.detect(importer.template_workbook(), "dashboard-template.xlsx")[0] == "canonical workbook"
+
+
+def test_several_files_import_in_order_each_all_or_nothing(tiny_rw):
+    """import_files reads the next file while writing the one before, yet checks references only once
+    the files before it are written: assessments of a resident imported by the previous file load."""
+    residents = b"resident_id,program_id,name,training_start_date\nR9,P1,Robin New,2026-01-05\n"
+    assessments = canonical(["n91,R9,A1,faculty,field_note,2026-05-02,,,no,low,Clinic,,Kind with families.,,,,no",
+                             "n92,R8,A1,faculty,field_note,2026-05-02,,,no,low,Clinic,,Unknown resident.,,,,no"])
+    results = list(importer.import_files(tiny_rw, [(residents, "residents.csv", "P1"), (b"", "empty.csv", "P1"),
+                                                   (assessments, "assessments.csv", "P1")], "AD1"))
+    first, empty, last = results
+    assert first.committed and first.loaded == 1
+    assert isinstance(empty, ImportFailed) and str(empty) == "empty.csv is empty."
+    assert last.committed and (last.loaded, last.rejected) == (1, 1)
+    assert [(r.row_number, r.column) for r in last.rejections] == [(3, "resident_id")]
+    assert tiny_rw.execute("select resident_id from assessments where assessment_id like 'n9%'").fetchall() == [
+        ("R9",)]
+    assert count(tiny_rw, "imports") == 2
+
+
+def test_command_line_imports_several_files(tiny_file, tmp_path):
+    april, may = tmp_path / "april.csv", tmp_path / "may.csv"
+    april.write_bytes(canonical(ROWS[:2]))
+    may.write_bytes(canonical(ROWS + ["b1,R1,A1,faculty,epa_observation,2026-05-04,E2,9,yes,low,,,,,,,no"]))
+    done = subprocess.run([sys.executable, "-m", "cbme.importer", str(april), str(may), "--program", "P1",
+                           "--database", str(tiny_file), "--rejections", str(tmp_path / "rej.csv")],
+                          capture_output=True, text=True)
+    assert done.returncode == 1  # rows rejected in may.csv
+    assert "april.csv: canonical assessments\nrows read 2 = loaded 2" in done.stdout
+    assert "may.csv: canonical assessments\nrows read 4 = loaded 1 + updated 0 + rejected 1 + duplicates skipped 2" \
+        in done.stdout
+    assert pd.read_csv(tmp_path / "rej.csv")["file"].tolist() == ["may.csv"]
