@@ -103,13 +103,16 @@ async def _session(browser, url: str, plan: dict, steps: int, join: float, pause
         _arrive(result)
         arrived = True
         await result["all_arrived"].wait()
-        for _ in range(steps):
+        for step in range(steps):
             await asyncio.sleep(rng.uniform(*pause))
             previous = await page.evaluate(HEADER_TEXT)
             started = time.perf_counter()
             await page.get_by_role("button", name="Next", exact=True).click()
             await page.wait_for_function(RENDERED, arg=previous, polling=POLL_MS, timeout=timeout_ms)
-            result["steps"].append(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            result["steps"].append(seconds)
+            # The first steps come together, just after everyone has joined; later ones spread out.
+            result["first_steps" if step == 0 else "later_steps"].append(seconds)
             if await page.evaluate(FAILED):
                 result["errors"].append(f"{plan['identity']}: a page shows an error")
     except Exception as error:  # a timeout or a crash: counted, and the other sessions go on
@@ -128,8 +131,8 @@ def _arrive(result: dict) -> None:
 
 
 async def _run(url: str, plans: list[dict], steps: int, pause: tuple[float, float], timeout_ms: int) -> dict:
-    result = {"first_load": [], "steps": [], "errors": [], "arrived": 0, "sessions": len(plans),
-              "all_arrived": asyncio.Event()}
+    result = {"first_load": [], "steps": [], "first_steps": [], "later_steps": [], "errors": [], "arrived": 0,
+              "sessions": len(plans), "all_arrived": asyncio.Event()}
     rng = random.Random(7)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=headless_chromium_path(),
@@ -154,7 +157,8 @@ def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float
     with dashboard_server(database, env={"CBME_TRUSTED_HEADER": HEADER}) as url, CpuSampler() as cpu:
         result = asyncio.run(_run(url, plans, steps, pause, timeout_ms))
         server_peak_mib = _server_peak_mib(url)
-    return {"sessions": sessions, "steps": result["steps"], "first_load": result["first_load"],
+    return {"sessions": sessions, "steps": result["steps"], "first_steps": result["first_steps"],
+            "later_steps": result["later_steps"], "first_load": result["first_load"],
             "errors": result["errors"], "elapsed": result["elapsed"], "pause": list(pause),
             "server_peak_mib": server_peak_mib, "cpu_seconds": cpu.seconds}
 

@@ -39,6 +39,9 @@ PAGES = {
     "Committee meeting": ("pages/meeting.py", "program_lead", None, {}),
     "Resident progression": ("pages/resident.py", "program_lead", "resident", {}),
     "Resident, meeting view": ("pages/resident.py", "program_lead", "resident", {"meeting": END_DATE.isoformat()}),
+    # The resident page's other tabs, each opened by its link (only the open tab runs).
+    **{f"Resident: {tab.lower()}": ("pages/resident.py", "program_lead", "resident", {"section": tab})
+       for tab in ("Feedback opportunities", "Narrative feedback", "Coaching", "Decision history")},
     "My coachees": ("pages/coaching.py", "coach", "coachee", {}),
     "Program oversight": ("pages/oversight.py", "program_lead", None, {}),
     "People and access": ("pages/access.py", "admin", None, {}),

@@ -112,10 +112,12 @@ def tables(results: dict) -> dict[str, list[list]]:
     if "concurrency" in results:
         c = results["concurrency"]
         out["Concurrent sessions (seconds)"] = [
-            ["size", "sessions", "steps", "step p50", "step p95", "errors", "first load p50", "first load p95",
-             "server peak MiB", "server CPU s", "browsers CPU s", "machine CPU busy"],
+            ["size", "sessions", "steps", "step p50", "step p95", "errors", "first steps p95", "later steps p95",
+             "first load p50", "first load p95", "server peak MiB", "server CPU s", "browsers CPU s",
+             "machine CPU busy"],
             [c["size"], c["sessions"], len(c["steps"]), statistics.median(c["steps"]), p95(c["steps"]),
-             len(c["errors"]), statistics.median(c["first_load"]), p95(c["first_load"]), c["server_peak_mib"],
+             len(c["errors"]), p95(c["first_steps"]), p95(c["later_steps"] or c["steps"]),
+             statistics.median(c["first_load"]), p95(c["first_load"]), c["server_peak_mib"],
              c["cpu_seconds"]["server"], c["cpu_seconds"]["browsers"],
              f"{c['cpu_seconds']['machine'] / (c['elapsed'] * os.cpu_count()):.0%}"]]
     out["Targets"] = [["target", "measured", "holds"]] + targets(results, out)
