@@ -71,7 +71,8 @@ def test_record_a_decision_and_step_to_the_next_resident(meeting_app):
     at.text_area(key="decision_rationale").input("E2 ratings fell after October.")
     next(b for b in at.button if b.label == "Save decision").click().run()
     assert [s.value for s in at.success] == ["Decision saved (version 1)."]
-    assert any("E2 ratings fell after October." == t.value for t in at.text)
+    history = meeting_app("pike@example.org", page="pages/resident.py", resident="R1", section="Decision history")
+    assert any("E2 ratings fell after October." == t.value for t in history.text)
     next(b for b in at.button if b.label == "Next").click().run()
     assert at.selectbox(key="resident").value == "R2"
     assert any("resident 2 of 2 on the agenda" in m.value for m in at.markdown)
