@@ -678,9 +678,7 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
     """Import one file into program_id, all or nothing. Raises ImportFailed when the file as a whole
     cannot be read; rejected rows are reported, never loaded, and never stop the rest."""
     _require_importer(con, actor_id, program_id)
-    checked = _check(data, file_name, program_id, mapping)
-    progress(0.1, "Checking the rows")
-    return _load(con, checked, data, program_id, actor_id, progress)
+    return _load(con, _check(data, file_name, program_id, mapping, progress), data, program_id, actor_id, progress)
 
 
 def import_files(con: duckdb.DuckDBPyConnection, files: Iterable[tuple[bytes, str, str]], actor_id: str | None,
@@ -706,10 +704,12 @@ def import_files(con: duckdb.DuckDBPyConnection, files: Iterable[tuple[bytes, st
                 yield error
 
 
-def _check(data: bytes, file_name: str, program_id: str, mapping: dict | None) -> tuple[Report, list]:
+def _check(data: bytes, file_name: str, program_id: str, mapping: dict | None,
+           progress: Callable[[float, str], None] = lambda share, text: None) -> tuple[Report, list]:
     """The file read and every row validated (no database needed): its report so far, and (table,
     sheet, valid rows) for each part."""
     fmt, parts = detect(data, file_name, mapping)
+    progress(0.1, "Checking the rows")
     for table, sheet in parts:  # a catalogue read from a learner's workbook belongs to the importing program
         if "program_id" in sheet.frame:
             learner_catalogue = table == "epas" and "catalogue" in (sheet.name or "")
