@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -77,13 +78,8 @@ def sessions_plan(database: Path, sessions: int) -> list[dict]:
 
 
 def _first_on_agenda(con, program_id: str, viewer: str) -> str:
-    config = program_config(program_id)
-    common = dict(viewer=viewer, program_id=program_id, as_of=END_DATE)
-    rows = db.query(con, "meeting_agenda", **common)
-    evidence = db.query(con, "meeting_epa_evidence", recent_weeks=config.recent_weeks,
-                        recent_ratings=config.recent_ratings, trend_months=config.trend_months,
-                        actionable_min_chars=config.actionable_min_chars, **common)
-    agenda, _ = meeting.build_agenda(rows, evidence, config, END_DATE)
+    agenda, _ = meeting.load_agenda(functools.partial(db.query, con), viewer, program_id, END_DATE,
+                                    program_config(program_id))
     return agenda["resident_id"].iloc[0]
 
 

@@ -5,6 +5,7 @@ who opens the same meeting."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -66,6 +67,15 @@ def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: Prog
     agenda = agenda.sort_values(["concern", "new_flags", "reason_count", "name"],
                                 ascending=[True, False, False, True], kind="stable")
     return agenda.reset_index(drop=True), found
+
+
+def load_agenda(fetch: Callable[..., pd.DataFrame], viewer: str, program_id: str, as_of: dt.date,
+                config: ProgramConfig) -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
+    """build_agenda() on the meeting's two queries, run by fetch(name, **params)."""
+    common = dict(viewer=viewer, program_id=program_id, as_of=as_of)
+    evidence = fetch("meeting_epa_evidence", recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings,
+                     trend_months=config.trend_months, actionable_min_chars=config.actionable_min_chars, **common)
+    return build_agenda(fetch("meeting_agenda", **common), evidence, config, as_of)
 
 
 def due_only(agenda: pd.DataFrame) -> pd.DataFrame:

@@ -149,12 +149,8 @@ def meeting_agenda(view: View, config: ProgramConfig):
 
 @st.cache_data(ttl=3600, max_entries=500, show_spinner=False)
 def _built_agenda(database: str, version: int, viewer: str, program_id: str, as_of: dt.date, config: ProgramConfig):
-    common = dict(viewer=viewer, program_id=program_id, as_of=as_of)
-    rows = _cached_query(database, version, "meeting_agenda", common)
-    evidence = _cached_query(database, version, "meeting_epa_evidence", dict(
-        recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings, trend_months=config.trend_months,
-        actionable_min_chars=config.actionable_min_chars, **common))
-    return meeting.build_agenda(rows, evidence, config, as_of)
+    return meeting.load_agenda(lambda name, **params: _cached_query(database, version, name, params), viewer,
+                               program_id, as_of, config)
 
 
 def chart(build: Callable[..., go.Figure], *args) -> go.Figure:

@@ -39,7 +39,6 @@ since = review.review_since.date() if in_meeting and review is not None else Non
 profile = ui.fetch("resident_profile", **params).iloc[0]
 
 # Header
-# Header
 stage_since = f"since {profile['stage_start_date']:%Y-%m-%d}" if profile["stage"] else ""
 ui.facts_card([
     ("Resident", profile["name"], profile["status"]),
@@ -62,11 +61,11 @@ if review is not None:
 
 # The sections, one tab each. Only the open tab runs and is sent to the browser, so stepping through
 # residents in a meeting redraws one section, not five. The page address names the open tab.
-progress = ui.fetch("resident_epa_progress", **params)
-current = progress[progress["stage"] == profile["stage"]]
 
 
 def progress_section():
+    progress = ui.fetch("resident_epa_progress", **params)
+    current = progress[progress["stage"] == profile["stage"]]
     st.subheader("EPAs achieved against the assessment plan")
     st.markdown(
         f"**{int(progress['complete'].sum())} of {len(progress)}** EPAs complete overall; "
@@ -90,11 +89,11 @@ def progress_section():
                            "observations": "Observations", "expired": "Expired", "assessors": "Assessors",
                            "last_observed": st.column_config.DateColumn("Last observed"),
                            "contextual_requirements": "Contextual requirements"})
-    entrustment_section()
+    entrustment_section(progress, current)
 
 
 @ui.fragment
-def entrustment_section():
+def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
     observations = ui.fetch("resident_entrustment", **params)
     st.subheader("Entrustment over time")
     counts = observations["epa_code"].value_counts()
@@ -147,7 +146,8 @@ def narratives_section():
         else profile["training_start_date"]
     cols = st.columns([2, 1.2, 1.2, 1.4])
     search = cols[0].text_input("Search the comments", key="resident_search", max_chars=200)
-    epa_codes = cols[1].multiselect("EPA", list(progress["epa_code"]), key="resident_narrative_epas")
+    epa_codes = cols[1].multiselect("EPA", list(ui.fetch("resident_epa_progress", **params)["epa_code"]),
+                                    key="resident_narrative_epas")
     form_types = cols[2].multiselect("Form type", [k for k in OPPORTUNITIES if k != "coaching"],
                                      format_func=OPPORTUNITIES.get, key="resident_narrative_forms")
     dates = cols[3].date_input("Between", (first_day, view.as_of), min_value=first_day,

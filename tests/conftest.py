@@ -47,8 +47,6 @@ def tiny_file(tmp_path) -> Path:
     return path
 
 
-
-
 @pytest.fixture
 def signed_in(tiny_file, monkeypatch):
     """start(email, page=None, auth=True, **query_params): the app on the tiny program, run once as the

@@ -41,6 +41,15 @@ def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
     con.close()
 
 
+def download(page, button: str, folder):
+    """Click a download button; the file saved into folder under the name the dashboard gives it."""
+    with page.expect_download() as started:
+        page.get_by_role("button", name=button).click()
+    path = folder / started.value.suggested_filename
+    started.value.save_as(path)
+    return path
+
+
 def test_template_and_audit_downloads_are_written_when_clicked(tiny_file, tmp_path):
     """Both files are made on the click (not on every run of the page): the workbook template opens as
     the canonical workbook, and the audit trail's export holds the events shown and is itself audited."""
@@ -52,16 +61,10 @@ def test_template_and_audit_downloads_are_written_when_clicked(tiny_file, tmp_pa
         page = context.new_page()
         page.goto(f"{url}/imports")
         wait_for_script(page)
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Workbook template (XLSX)").click()
-        workbook = tmp_path / download.value.suggested_filename
-        download.value.save_as(workbook)
+        workbook = download(page, "Workbook template (XLSX)", tmp_path)
         page.goto(f"{url}/audit")
         wait_for_script(page)
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Download these events (CSV)").click()
-        trail = tmp_path / download.value.suggested_filename
-        download.value.save_as(trail)
+        trail = download(page, "Download these events (CSV)", tmp_path)
         wait_for_script(page)
         browser.close()
     assert workbook.name == "dashboard-template.xlsx"
