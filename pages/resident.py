@@ -79,8 +79,9 @@ def progress_section():
         shown = progress[~progress["stage"].isin(later_stages)]
     st.plotly_chart(ui.chart(charts.epa_progress, shown), key="resident_epa_progress",
                     config={"displayModeBar": False})
-    with st.expander("Assessment plan details"):
-        st.dataframe(
+    details = st.expander("Assessment plan details", key="resident_plan_details", on_change="rerun")
+    if details.open:  # built only when opened
+        details.dataframe(
             progress[["stage", "epa_code", "title", "required_observations", "achieved", "observations",
                       "expired", "assessors", "last_observed", "contextual_requirements"]],
             hide_index=True,

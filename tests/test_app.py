@@ -139,3 +139,17 @@ def test_an_earlier_as_of_date_hides_later_data(app, facts):
     # Residents who started after the date are not offered.
     offered = {label.split(" · ")[0] for label in at.selectbox(key="resident").options}
     assert facts["names"]["EM-R0001"] not in offered and len(offered) < 48
+
+
+def test_evidence_and_plan_tables_are_built_only_when_opened(app, facts):
+    at = app("Program lead", resident=facts["struggling"])
+    assert {"Evidence per EPA of the current stage", "Assessment plan details"} <= {e.label for e in at.expander}
+    assert not at.dataframe  # closed: neither table is built nor sent
+    at.session_state["status_evidence"] = True
+    at.session_state["resident_plan_details"] = True
+    at.run()
+    evidence, plan = (d.value for d in at.dataframe)
+    assert list(evidence.columns) == ["EPA", "Decision-ready", "Light", "Current level", "Expected", "Why"]
+    stage = plan.loc[plan["epa_code"] == evidence["EPA"].iloc[0], "stage"].iloc[0]
+    assert sorted(evidence["EPA"]) == sorted(plan.loc[plan["stage"] == stage, "epa_code"])
+    assert not at.exception

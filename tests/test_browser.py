@@ -60,6 +60,12 @@ def test_deep_link_renders_the_resident_and_every_tab_with_its_charts(served):
     wait_for_script(page)
     expect(page.locator(".facts .value").first).to_have_text(name)
     expect_charts_drawn(page, 2)  # EPAs against the plan, entrustment over time: only the open tab is drawn
+    tables = page.locator('[data-testid="stDataFrame"]')
+    expect(tables).to_have_count(0)  # the plan details are built when opened
+    page.get_by_text("Assessment plan details").click()
+    wait_for_script(page)
+    expect(tables).to_have_count(1)
+    expect(tables.first).to_be_visible()
     for tab, charts, shown in (("Feedback opportunities", 1, "Assessments completed"),
                                ("Narrative feedback", 0, "comments, newest first"),
                                ("Coaching", 1, "Coaching "), ("Decision history", 0, "recorded by")):
