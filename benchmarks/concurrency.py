@@ -9,7 +9,8 @@ agenda with Next, reading each page for a few seconds (--pause) before the next.
 click until the page has finished rendering: the script has run to the end, the next resident's header
 shows and every chart is drawn.
 A step that times out, or a page that shows an error, counts as an error. The server and the browsers
-share this machine's cores; the CPU each used is reported.
+share this machine's cores; the CPU each used is reported, and the server's own part of the steps: how
+long each run of the script took while the members stepped (benchmarks.timed_server).
 
     python -m benchmarks.concurrency DATABASE [--sessions 20] [--steps 5] [--pause 5 15]
 """
@@ -23,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,6 +33,7 @@ import duckdb
 from playwright.async_api import async_playwright
 
 from benchmarks.datasets import END_DATE
+from benchmarks.timed_server import RUN_LOG, read_runs
 from cbme import db, meeting
 from cbme.config import program_config
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server
@@ -123,6 +126,7 @@ def _arrive(result: dict) -> None:
     """Count a session in; when the last has loaded its first page, everyone starts stepping."""
     result["arrived"] += 1
     if result["arrived"] == result["sessions"]:
+        result["stepping_from"] = time.time()
         result["all_arrived"].set()
 
 
@@ -150,12 +154,17 @@ def headless_chromium_path() -> str:
 def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float] = (5, 15),
             timeout_ms: int = 60_000) -> dict:
     plans = sessions_plan(database, sessions)
-    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": HEADER}) as url, CpuSampler() as cpu:
+    run_log = Path(tempfile.mkstemp(suffix=".runs")[1])
+    env = {"CBME_TRUSTED_HEADER": HEADER, RUN_LOG: str(run_log)}
+    with dashboard_server(database, env=env, launcher="benchmarks.timed_server") as url, CpuSampler() as cpu:
         result = asyncio.run(_run(url, plans, steps, pause, timeout_ms))
         server_peak_mib = _server_peak_mib(url)
+    # The server's runs once everyone had arrived: the steps (and nothing else: no one was loading).
+    server_runs = [seconds for started, seconds in read_runs(run_log) if started >= result["stepping_from"]]
+    run_log.unlink()
     return {"sessions": sessions, "steps": result["steps"], "first_steps": result["first_steps"],
             "later_steps": result["later_steps"], "first_load": result["first_load"],
-            "errors": result["errors"], "elapsed": result["elapsed"], "pause": list(pause),
+            "errors": result["errors"], "server_runs": server_runs, "elapsed": result["elapsed"], "pause": list(pause),
             "server_peak_mib": server_peak_mib, "cpu_seconds": cpu.seconds}
 
 
@@ -178,7 +187,7 @@ class CpuSampler(threading.Thread):
             try:
                 command = (stat.parent / "cmdline").read_bytes()
                 kind = "browsers" if b"chrom" in command.split(b"\0")[0] else \
-                    "server" if b"streamlit" in command and b"dashboard.py" in command else None
+                    "server" if b"dashboard.py" in command else None
                 if kind:
                     fields = stat.read_text().rsplit(")", 1)[1].split()
                     self.last[int(stat.parent.name)] = (kind, (int(fields[11]) + int(fields[12])) / TICKS)
@@ -208,7 +217,7 @@ def _server_peak_mib(url: str) -> float | None:
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             command = (status.parent / "cmdline").read_bytes().split(b"\0")
-            if any(b"streamlit" in part for part in command) and port in command:
+            if any(part.endswith(b"dashboard.py") for part in command) and port in command:
                 peak = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM"))
                 return int(peak.split()[1]) / 1024
         except (OSError, StopIteration):

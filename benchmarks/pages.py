@@ -25,11 +25,11 @@ from pathlib import Path
 import duckdb
 import pandas  # noqa: F401
 import plotly.graph_objects  # noqa: F401
-import streamlit as st
-from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+import streamlit  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.datasets import END_DATE, peak_rss_mib
+from benchmarks.timed_server import time_script_runs
 from cbme import db
 from tests.apptest import AUTH
 
@@ -50,20 +50,8 @@ PAGES = {
 }
 
 
-_script_seconds: list[float] = []
-_run_script = ScriptRunner._run_script
-
-
-def _timed_run_script(self, rerun_data):
-    """The server's run of the script, from start to finish (AppTest's own set-up is not part of it)."""
-    started = time.perf_counter()
-    try:
-        _run_script(self, rerun_data)
-    finally:
-        _script_seconds.append(time.perf_counter() - started)
-
-
-ScriptRunner._run_script = _timed_run_script
+_script_seconds: list[float] = []  # the server's runs of the script during one page view
+time_script_runs(lambda started, seconds: _script_seconds.append(seconds))
 
 
 def cast(database: Path) -> dict:

@@ -30,12 +30,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def dashboard_server(database: Path, timeout: float = 90, port: int | None = None, args: list[str] = (),
-                     env: dict[str, str] | None = None, log_path: Path | None = None):
+                     env: dict[str, str] | None = None, log_path: Path | None = None, launcher: str = "streamlit"):
     """Serve the dashboard on a loopback port with the given database; yield its base URL. The
-    server's output goes to log_path (a temporary file if not given)."""
+    server's output goes to log_path (a temporary file if not given). launcher is the module that
+    takes streamlit's command line (benchmarks.timed_server also times each run of the script)."""
     port = port or free_port()
     env = {**os.environ, "CBME_DATABASE": str(database), **(env or {})}
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port",
+    command = [sys.executable, "-m", launcher, "run", str(ROOT / "dashboard.py"), "--server.port",
                str(port), "--server.address", "127.0.0.1", "--server.headless", "true", *args]
     log = (Path(log_path) if log_path else Path(tempfile.mkstemp(suffix=".log")[1])).open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -26,6 +26,8 @@ def test_scale_benchmark_quick_mode_produces_every_row(tmp_path):
     assert len(tables["Datasets and import"]) == 2 and tables["Datasets and import"][1][3] > 0
     sessions = tables["Concurrent sessions (seconds)"][1]
     assert sessions[2] == 2 and sessions[5] == 0  # two steps, no errors: sessions opening together work
+    assert 0 < sessions[8] <= sessions[9]  # the server's own runs during the steps were timed
+    assert sessions[12] > 0 and sessions[13] > 0 and sessions[14] > 0  # the server and browsers were found
     assert [row[0] for row in tables["Targets"][1:]] == [
         "import ≥ 100,000 rows/s (every size)", "2 sessions: step p95 < 2.0 s, no errors"]
     for name in ("results.json", "results.md", "page-time-by-size.png", "concurrency.png"):
