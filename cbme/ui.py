@@ -60,13 +60,17 @@ def _open(database: str) -> duckdb.DuckDBPyConnection:
     return db.connect(path)
 
 
-@st.cache_data(ttl=3600, max_entries=5000, show_spinner=False)
+# Query results and agendas are kept as shared objects (cache_resource), not copies (cache_data): a copy
+# pickles every result when stored and unpickles it on every read, a tenth of a page's time. So they are
+# read-only: no page or function changes a result in place (tests/test_app.py checks every page).
+@st.cache_resource(ttl=3600, max_entries=5000, show_spinner=False)
 def _cached_query(database: str, version: int, name: str, params: dict) -> pd.DataFrame:
     return db.query(_open(database), name, **params)
 
 
 def fetch(name: str, **params) -> pd.DataFrame:
-    """A named query's result, cached per database, data version and parameters. Treat it as read-only."""
+    """A named query's result, cached per database, data version and parameters, and shared by every
+    session: never change it in place (derive a new frame instead)."""
     database = str(database_path())
     return _cached_query(database, data_version(database), name, params)
 
@@ -147,7 +151,7 @@ def meeting_agenda(view: View, config: ProgramConfig):
                          config)
 
 
-@st.cache_data(ttl=3600, max_entries=500, show_spinner=False)
+@st.cache_resource(ttl=3600, max_entries=500, show_spinner=False)
 def _built_agenda(database: str, version: int, viewer: str, program_id: str, as_of: dt.date, config: ProgramConfig):
     return meeting.load_agenda(lambda name, **params: _cached_query(database, version, name, params), viewer,
                                program_id, as_of, config)

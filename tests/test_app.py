@@ -6,7 +6,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cbme import db
+from cbme import db, ui
 from tests.conftest import DEMO_END
 
 DEMO_USERS = ["Program lead", "Committee member", "Coach"]
@@ -153,3 +153,32 @@ def test_evidence_and_plan_tables_are_built_only_when_opened(app, facts):
     stage = plan.loc[plan["epa_code"] == evidence["EPA"].iloc[0], "stage"].iloc[0]
     assert sorted(evidence["EPA"]) == sorted(plan.loc[plan["stage"] == stage, "epa_code"])
     assert not at.exception
+
+
+# Every page, with a demo user allowed to open it; the resident page once per tab.
+EVERY_PAGE = [("Program lead", "pages/meeting.py", {}), ("Program lead", "pages/oversight.py", {}),
+              ("Coach", "pages/coaching.py", {}), ("Administrator", "pages/access.py", {}),
+              ("Administrator", "pages/imports.py", {}), ("Administrator", "pages/audit.py", {})] + [
+              ("Committee member", "pages/resident.py", {"section": s, "meeting": DEMO_END.isoformat()})
+              for s in SECTIONS]
+
+
+def test_no_page_changes_a_shared_query_result(app, monkeypatch):
+    """Cached query results and agendas are shared by every session (ui.fetch): a page that changed one
+    in place would show its change to everyone after it."""
+    made = []  # (query, result, a copy of the result as the query returned it)
+    query = db.query
+
+    def recorded(con, name, **params):
+        result = query(con, name, **params)
+        made.append((name, result, result.copy(deep=True)))
+        return result
+
+    monkeypatch.setattr(db, "query", recorded)
+    for cache in (ui._cached_query, ui._built_agenda):
+        cache.clear()  # every result below is made, and recorded, here
+    for user, page, params in EVERY_PAGE:
+        at = app(user, page=page, **params)
+        assert not at.exception, page
+    assert len({name for name, _, _ in made}) >= 20
+    assert [name for name, result, made_as in made if not result.equals(made_as)] == []
