@@ -156,9 +156,10 @@ def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float
     plans = sessions_plan(database, sessions)
     run_log = Path(tempfile.mkstemp(suffix=".runs")[1])
     env = {"CBME_TRUSTED_HEADER": HEADER, RUN_LOG: str(run_log)}
-    with dashboard_server(database, env=env, launcher="benchmarks.timed_server") as url, CpuSampler() as cpu:
+    with dashboard_server(database, env=env, launcher="benchmarks.timed_server") as url, \
+            CpuSampler(_port(url)) as cpu:
         result = asyncio.run(_run(url, plans, steps, pause, timeout_ms))
-        server_peak_mib = _server_peak_mib(url)
+        server_peak_mib = _server_peak_mib(_port(url))
     # The server's runs once everyone had arrived: the steps (and nothing else: no one was loading).
     server_runs = [seconds for started, seconds in read_runs(run_log) if started >= result["stepping_from"]]
     run_log.unlink()
@@ -168,12 +169,26 @@ def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float
             "server_peak_mib": server_peak_mib, "cpu_seconds": cpu.seconds}
 
 
-class CpuSampler(threading.Thread):
-    """CPU seconds used while it runs by the dashboard server, by the browsers (every Chromium process,
-    renderers included), and by the whole machine, read from /proc twice a second (Linux)."""
+def _port(url: str) -> bytes:
+    return url.rsplit(":", 1)[1].encode()
 
-    def __init__(self):
+
+def _kind(pid: Path, port: bytes) -> str | None:
+    """"browsers" for a Chromium process (renderers included), "server" for the dashboard served on
+    port, None for any other process; pid is the process's folder in /proc (Linux)."""
+    command = (pid / "cmdline").read_bytes().split(b"\0")
+    if b"chrom" in command[0]:
+        return "browsers"
+    return "server" if port in command and any(part.endswith(b"dashboard.py") for part in command) else None
+
+
+class CpuSampler(threading.Thread):
+    """CPU seconds used while it runs by the dashboard server on port, by the browsers, and by the
+    whole machine, read from /proc twice a second (Linux)."""
+
+    def __init__(self, port: bytes):
         super().__init__(daemon=True)
+        self.port = port
         self.last: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds when last seen)
         self.done = threading.Event()
         self.machine_start = _machine_busy()
@@ -185,9 +200,7 @@ class CpuSampler(threading.Thread):
     def _sample(self) -> None:
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                command = (stat.parent / "cmdline").read_bytes()
-                kind = "browsers" if b"chrom" in command.split(b"\0")[0] else \
-                    "server" if b"dashboard.py" in command else None
+                kind = _kind(stat.parent, self.port)
                 if kind:
                     fields = stat.read_text().rsplit(")", 1)[1].split()
                     self.last[int(stat.parent.name)] = (kind, (int(fields[11]) + int(fields[12])) / TICKS)
@@ -211,13 +224,11 @@ def _machine_busy() -> float:
     return (sum(fields) - fields[3] - fields[4]) / TICKS
 
 
-def _server_peak_mib(url: str) -> float | None:
-    """The serving process's peak resident memory (Linux), found by the port in its command line."""
-    port = url.rsplit(":", 1)[1].encode()
+def _server_peak_mib(port: bytes) -> float | None:
+    """The peak resident memory of the dashboard server on port (Linux)."""
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            command = (status.parent / "cmdline").read_bytes().split(b"\0")
-            if any(part.endswith(b"dashboard.py") for part in command) and port in command:
+            if _kind(status.parent, port) == "server":
                 peak = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM"))
                 return int(peak.split()[1]) / 1024
         except (OSError, StopIteration):

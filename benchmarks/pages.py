@@ -118,8 +118,7 @@ def measure(database: Path, page: str, runs: int) -> dict:
     warm = [run_page(page, who, subjects[0]) for _ in range(runs)]
     uncached, per_run_calls = [], []
     for subject in subjects[1:]:
-        for cache in (ui._cached_query, ui._built_agenda, ui._built_chart):
-            cache.clear()
+        ui.clear_caches()
         calls.clear()
         uncached.append(run_page(page, who, subject))
         per_run_calls.append(list(calls))

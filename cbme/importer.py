@@ -13,6 +13,7 @@ natural keys, how corrections and unknown people are handled, and the command li
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -682,16 +683,24 @@ def run_import(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, prog
 
 
 def import_files(con: duckdb.DuckDBPyConnection, files: Iterable[tuple[bytes, str, str]], actor_id: str | None,
-                 mapping: dict | None = None) -> Iterator[Report | ImportFailed]:
+                 mapping: dict | None = None,
+                 progress: Callable[[str, float, str], None] = lambda file_name, share, text: None,
+                 ) -> Iterator[Report | ImportFailed]:
     """Import several files (data, file name, program), in order, each all or nothing as run_import
     does; yields each file's report, or the ImportFailed saying why it could not be read. While one
     file is written, the next is read and checked: that is Python's work and writing is DuckDB's, so on
-    two cores they overlap. Matching people and references waits for the files before it."""
+    two cores they overlap. Matching people and references waits for the files before it. progress is
+    told each file's steps, with the file's name (a file's checking may be told while the one before
+    is written)."""
     files = iter(files)
     with ThreadPoolExecutor(max_workers=1) as reader:
         def check_next() -> tuple[bytes, str, str, Future] | None:
             item = next(files, None)
-            return None if item is None else (*item, reader.submit(_check, *item, mapping))
+            if item is None:
+                return None
+            data, file_name, program_id = item
+            told = functools.partial(progress, file_name)
+            return data, file_name, program_id, reader.submit(_check, data, file_name, program_id, mapping, told)
 
         upcoming = check_next()
         while upcoming is not None:
@@ -699,7 +708,7 @@ def import_files(con: duckdb.DuckDBPyConnection, files: Iterable[tuple[bytes, st
             upcoming = check_next()
             try:
                 _require_importer(con, actor_id, program_id)
-                yield _load(con, checked.result(), data, program_id, actor_id)
+                yield _load(con, checked.result(), data, program_id, actor_id, functools.partial(progress, file_name))
             except ImportFailed as error:
                 yield error
 
@@ -1000,14 +1009,8 @@ def main(argv: list[str] | None = None) -> int:
               "dashboard's import page.", file=sys.stderr)
         return 2
     try:
-        if len(items) == 1:
-            try:
-                results = [run_import(con, *items[0], None, lambda share, text: print(f"{share:>4.0%} {text}",
-                                                                                      flush=True), mapping)]
-            except ImportFailed as error:
-                results = [error]
-        else:
-            results = list(import_files(con, items, None, mapping))
+        results = list(import_files(con, items, None, mapping,
+                                    lambda name, share, text: print(f"{name}: {share:>4.0%} {text}", flush=True)))
     finally:
         con.close()
     reports = [r for r in results if isinstance(r, Report)]

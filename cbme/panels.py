@@ -54,15 +54,15 @@ def status_panel(status: ResidentStatus, as_of: dt.date) -> None:
     """The light, every reason behind it, and the evidence per EPA of the current stage."""
     reasons = "\n".join(f"- {r.text}" for r in status.reasons)
     BOX[status.light](f"**Committee status on {as_of:%Y-%m-%d}: {LIGHT_LABELS[status.light]}**\n\n{reasons}")
-    evidence = st.expander("Evidence per EPA of the current stage", key="status_evidence", on_change="rerun") \
-        if status.epas else None
-    if evidence is not None and evidence.open:  # built only when opened: most readers step past it
-        with evidence:
-            st.dataframe(pd.DataFrame([{
-                "EPA": v.epa_code, "Decision-ready": "yes" if v.decision_ready else "no",
-                "Light": LIGHT_LABELS[v.light], "Current level": v.current_level, "Expected": v.expected_level,
-                "Why": " ".join(r.text.split(": ", 1)[-1] for r in v.reasons)} for v in status.epas]),
-                hide_index=True, column_config={"Why": st.column_config.TextColumn(width="large")})
+    if not status.epas:
+        return
+    evidence = st.expander("Evidence per EPA of the current stage", key="status_evidence", on_change="rerun")
+    if evidence.open:  # built only when opened: most readers step past it
+        evidence.dataframe(pd.DataFrame([{
+            "EPA": v.epa_code, "Decision-ready": "yes" if v.decision_ready else "no",
+            "Light": LIGHT_LABELS[v.light], "Current level": v.current_level, "Expected": v.expected_level,
+            "Why": " ".join(r.text.split(": ", 1)[-1] for r in v.reasons)} for v in status.epas]),
+            hide_index=True, column_config={"Why": st.column_config.TextColumn(width="large")})
 
 
 def since_metrics(row) -> None:

@@ -169,7 +169,7 @@ def chart(build: Callable[..., go.Figure], *args) -> go.Figure:
 
 def _content(value) -> bytes:
     """Bytes that differ when value's content differs. A DataFrame's are its columns, types and a hash
-    of every row (its pickle depends on how it came to be: read from the database or from the cache)."""
+    of every row (its pickle depends on how it came to be: equal frames built differently pickle apart)."""
     if isinstance(value, pd.DataFrame):
         rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
         return pickle.dumps((list(value.columns), [str(t) for t in value.dtypes], len(value))) + rows
@@ -179,6 +179,12 @@ def _content(value) -> bytes:
 @st.cache_resource(ttl=3600, max_entries=2000, show_spinner=False)
 def _built_chart(digest: str, _build: Callable[..., go.Figure], _args: tuple) -> go.Figure:
     return _build(*_args)
+
+
+def clear_caches() -> None:
+    """Forget every cached query result, agenda and chart of this process (the connection stays open)."""
+    for cache in (_cached_query, _built_agenda, _built_chart):
+        cache.clear()
 
 
 def linked_selectbox(label: str, options: dict[str, str], param: str, refused: str, **kwargs) -> str:

@@ -175,8 +175,7 @@ def test_no_page_changes_a_shared_query_result(app, monkeypatch):
         return result
 
     monkeypatch.setattr(db, "query", recorded)
-    for cache in (ui._cached_query, ui._built_agenda):
-        cache.clear()  # every result below is made, and recorded, here
+    ui.clear_caches()  # every result below is made, and recorded, here
     for user, page, params in EVERY_PAGE:
         at = app(user, page=page, **params)
         assert not at.exception, page

@@ -105,7 +105,7 @@ def test_a_chart_is_built_once_per_distinct_input_and_shared(tiny):
     first = ui.chart(charts.feedback_mix, monthly)
     again = query(tiny, "resident_feedback_monthly", **R1)  # the same content, read again
     assert ui.chart(charts.feedback_mix, again) is first
-    # as Streamlit's query cache gives it back: unpickled (its own pickle differs from the original's)
+    # an equal frame built another way: through a pickle round trip (its own pickle differs from the original's)
     assert ui.chart(charts.feedback_mix, pickle.loads(pickle.dumps(monthly))) is first
     changed = monthly.assign(items=monthly["items"] + 1)
     assert ui.chart(charts.feedback_mix, changed) is not first
