@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import duckdb
+import pandas as pd
 
 from cbme.db import writing
 
@@ -27,18 +29,14 @@ def normalise_identity(identity: str) -> str:
     return identity.strip().lower()
 
 
-def person_for_identity(con: duckdb.DuckDBPyConnection, *identities: str | None) -> str | None:
-    """The person a signed-in identity maps to: the first of identities (email, then subject) known."""
-    cursor = con.cursor()
-    try:
-        for identity in identities:
-            if identity:
-                row = cursor.execute("select person_id from sign_in_identities where identity = $identity",
-                                     {"identity": normalise_identity(identity)}).fetchone()
-                if row:
-                    return row[0]
-    finally:
-        cursor.close()
+def person_for_identity(fetch: Callable[..., pd.DataFrame], *identities: str | None) -> str | None:
+    """The person a signed-in identity maps to: the first of identities (email, then subject) known.
+    fetch runs a named query (db.query on a connection, or the dashboard's cached ui.fetch)."""
+    for identity in identities:
+        if identity:
+            found = fetch("sign_in_person", identity=normalise_identity(identity))
+            if not found.empty:
+                return found["person_id"].iloc[0]
     return None
 
 

@@ -73,7 +73,7 @@ def sign_in() -> Viewer:
         return _demo_viewer()
 
     identity = next(i for i in identities if i) if any(identities) else ""
-    person_id = access.person_for_identity(ui.connection(), *identities)
+    person_id = access.person_for_identity(ui.fetch, *identities)
     if person_id is None:
         _refuse(f"You are signed in as {identity}, but no one has given this account access yet. "
                 "Ask your program's administrator.")

@@ -93,7 +93,8 @@ cols[1].download_button("Assessments template (CSV)", ",".join(columns["assessme
                         file_name="assessments.csv", key="imports_assessments")
 cols[2].download_button("Data dictionary (Markdown)", (ROOT / "docs" / "data-dictionary.md").read_text(),
                         file_name="data-dictionary.md", key="imports_dictionary")
-with st.expander("CSV templates for every table"):
+templates = st.expander("CSV templates for every table", key="imports_templates", on_change="rerun")
+if templates.open:  # a download button per table, made only when asked for
     for table, names in columns.items():
-        st.download_button(f"{table}.csv", ",".join(names) + "\n", file_name=f"{table}.csv",
-                           key=f"imports_template_{table}")
+        templates.download_button(f"{table}.csv", ",".join(names) + "\n", file_name=f"{table}.csv",
+                                  key=f"imports_template_{table}")

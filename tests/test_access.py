@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,11 @@ def events(con):
 
 
 def test_identity_maps_by_email_case_insensitively_then_subject(tiny):
-    assert access.person_for_identity(tiny, "  Hale@Example.ORG ") == "L1"
-    assert access.person_for_identity(tiny, None, "sub-c1") == "C1"
-    assert access.person_for_identity(tiny, "unknown@example.org", "sub-c1") == "C1"
-    assert access.person_for_identity(tiny, "unknown@example.org", None) is None
-    assert access.person_for_identity(tiny, "' or 1=1 --") is None
+    assert access.person_for_identity(partial(query, tiny), "  Hale@Example.ORG ") == "L1"
+    assert access.person_for_identity(partial(query, tiny), None, "sub-c1") == "C1"
+    assert access.person_for_identity(partial(query, tiny), "unknown@example.org", "sub-c1") == "C1"
+    assert access.person_for_identity(partial(query, tiny), "unknown@example.org", None) is None
+    assert access.person_for_identity(partial(query, tiny), "' or 1=1 --") is None
 
 
 def test_admin_grants_a_role_atomically_with_its_audit_event(tiny_rw):
@@ -86,7 +87,7 @@ def test_unknown_role_or_person_is_refused(tiny_rw):
 
 def test_sign_in_identities(tiny_rw):
     access.set_identity(tiny_rw, "AD1", "P1", "C2", "  Sam.Ortiz@Example.org ")
-    assert access.person_for_identity(tiny_rw, "sam.ortiz@example.org") == "C2"
+    assert access.person_for_identity(partial(query, tiny_rw), "sam.ortiz@example.org") == "C2"
     with pytest.raises(ValueError, match="someone else"):
         access.set_identity(tiny_rw, "AD1", "P1", "C2", "hale@example.org")
     with pytest.raises(access.NotAllowed, match="no role in this program"):
@@ -145,7 +146,7 @@ def test_first_administrator_from_the_command_line(tiny_file, capsys):
     assert admin.main(["--database", str(tiny_file), "--program", "P2", "--person", "NEW", "--name", "Dr. New",
                        "--identity", "New@Example.org"]) == 0
     con = db.connect(tiny_file)
-    assert access.person_for_identity(con, "new@example.org") == "NEW"
+    assert access.person_for_identity(partial(query, con), "new@example.org") == "NEW"
     assert con.execute("select role from roles where person_id = 'NEW'").fetchall() == [("admin",)]
     assert con.execute("select identity, action, program_id from audit_log").fetchall() == [
         ("command line", "grant role", "P2")]

@@ -2,6 +2,8 @@
 
 import pytest
 
+from cbme import importer
+
 
 @pytest.fixture
 def app(signed_in):
@@ -54,3 +56,12 @@ def test_import_page_for_an_administrator(app):
     assert at.title[0].value == "Imports"
     assert any(s.value == "Import history" for s in at.subheader)
     assert "No imports yet." in [c.value for c in at.caption]
+
+
+def test_a_csv_template_per_table_is_made_only_when_asked_for(app):
+    at = app("admin@example.org", "pages/imports.py")
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "Workbook template (XLSX)", "Assessments template (CSV)", "Data dictionary (Markdown)"]
+    at.session_state["imports_templates"] = True
+    at.run()
+    assert [b.proto.label for b in at.get("download_button")][3:] == [f"{table}.csv" for table in importer.SPECS]

@@ -71,6 +71,14 @@ def test_an_unknown_account_is_told_and_sees_nothing(app):
     assert not at.selectbox
 
 
+def test_an_account_given_access_signs_in_on_the_next_run(app):
+    at = app("blake.new@example.org")  # the lookup's answer "no one" is cached until the data change
+    assert "no one has given this account access" in at.warning[0].value
+    access.set_identity(db.connect(app.database), "AD1", "P1", "C2", "Blake.New@example.org")
+    at.run()
+    assert not at.warning and offered(at) == ["Blake Rivers"]
+
+
 def test_an_account_without_roles_is_told(app):
     at = app("kim@example.org")  # an assessor: mapped, but no role
     assert "You hold no role in any program" in texts(at)
