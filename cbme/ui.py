@@ -64,15 +64,31 @@ def _open(database: str) -> duckdb.DuckDBPyConnection:
 # pickles every result when stored and unpickles it on every read, a tenth of a page's time. So they are
 # read-only: no page or function changes a result in place (tests/test_app.py checks every page).
 @st.cache_resource(ttl=3600, max_entries=5000, show_spinner=False)
-def _cached_query(database: str, version: int, name: str, params: dict) -> pd.DataFrame:
-    return db.query(_open(database), name, **params)
+def _cached_query(database: str, version: int, name: str, params: dict, _viewer: str | None = None) -> pd.DataFrame:
+    """_viewer (not part of the cache key) runs a resident's query for one viewer allowed to see them."""
+    return db.query(_open(database), name, **params, **({"viewer": _viewer} if _viewer else {}))
 
 
 def fetch(name: str, **params) -> pd.DataFrame:
     """A named query's result, cached per database, data version and parameters, and shared by every
-    session: never change it in place (derive a new frame instead)."""
+    session: never change it in place (derive a new frame instead).
+
+    A resident's data do not depend on who looks (the queries use $viewer only to refuse residents the
+    viewer may not see: tests/test_queries.py checks this), so they are cached once for everyone allowed
+    to see that resident: a committee opening a resident together computes it once, not once per member.
+    """
     database = str(database_path())
-    return _cached_query(database, data_version(database), name, params)
+    version = data_version(database)
+    viewer = params.get("viewer")
+    if viewer is not None and "resident_id" in params \
+            and params["resident_id"] in _visible_residents(database, version, viewer):
+        return _cached_query(database, version, name, {k: v for k, v in params.items() if k != "viewer"}, viewer)
+    return _cached_query(database, version, name, params)
+
+
+@st.cache_resource(ttl=3600, max_entries=5000, show_spinner=False)
+def _visible_residents(database: str, version: int, viewer: str) -> frozenset[str]:
+    return frozenset(db.query(_open(database), "visible_resident_ids", viewer=viewer)["resident_id"])
 
 
 def fetch_fresh(name: str, **params) -> pd.DataFrame:
@@ -183,7 +199,7 @@ def _built_chart(digest: str, _build: Callable[..., go.Figure], _args: tuple) ->
 
 def clear_caches() -> None:
     """Forget every cached query result, agenda and chart of this process (the connection stays open)."""
-    for cache in (_cached_query, _built_agenda, _built_chart):
+    for cache in (_cached_query, _visible_residents, _built_agenda, _built_chart):
         cache.clear()
 
 

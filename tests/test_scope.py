@@ -35,6 +35,34 @@ def test_every_resident_query_is_scoped():
         assert "visible_residents($viewer)" in (QUERIES / f"{name}.sql").read_text(), name
 
 
+def test_resident_queries_use_the_viewer_only_to_refuse_residents_outside_scope():
+    # What lets ui.fetch compute a resident's data once for everyone allowed to see them.
+    for path in QUERIES.glob("*.sql"):
+        sql = "\n".join(line.split("--")[0] for line in path.read_text().splitlines())
+        if "$resident_id" in sql and "$viewer" in sql:
+            assert sql.count("$viewer") == 1, path.name
+            assert "in (select resident_id from visible_residents($viewer))" in sql, path.name
+
+
+def test_a_residents_data_are_computed_once_for_everyone_allowed_to_see_them(tiny_file, monkeypatch):
+    from cbme import db, ui
+
+    monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
+    computed, run = [], db.query
+    monkeypatch.setattr(db, "query", lambda con, name, **params: computed.append((name, params.get("viewer")))
+                        or run(con, name, **params))
+    ui.clear_caches()
+    lead = ui.fetch("resident_profile", viewer="L1", resident_id="R1", as_of=AS_OF)
+    member = ui.fetch("resident_profile", viewer="M1", resident_id="R1", as_of=AS_OF)
+    assert list(lead["name"]) == ["Avery Stone"] and member is lead
+    assert [c for c in computed if c[0] == "resident_profile"] == [("resident_profile", "L1")]
+    # Someone not allowed to see R1 is not handed the shared result: their own query answers nothing.
+    for outsider in ("C2", "X1", "A1"):
+        assert ui.fetch("resident_profile", viewer=outsider, resident_id="R1", as_of=AS_OF).empty
+    assert list(ui.fetch("resident_profile", viewer="C2", resident_id="R2", as_of=AS_OF)["name"]) == ["Blake Rivers"]
+    ui.clear_caches()
+
+
 @pytest.mark.parametrize("name", RESIDENT_QUERIES)
 def test_resident_queries_answer_inside_scope(tiny, name):
     result = query(tiny, name, viewer="C1", resident_id="R1", as_of=AS_OF, **EXTRA.get(name, {}))
@@ -60,7 +88,7 @@ PARAMETERS = {**NO_FILTER, **dict(
     program_id="P1", as_of=AS_OF, resident_id="R1", person_id="L1", coach_id="", since=AS_OF, cadence_days=60,
     ceiling=5, min_ratings=1, actionable_min_chars=20, recent_weeks=8, recent_ratings=5, trend_months=6, actions=[],
     actor_search="", resident_search="", max_rows=100)}
-UNSCOPED = {"demo_users", "dashboard_meta", "person"}  # no resident data: who may sign in, settings, a name
+UNSCOPED = {"demo_users", "dashboard_meta", "person", "sign_in_person"}  # who may sign in, settings, a name
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in QUERIES.glob("*.sql") if p.stem not in UNSCOPED))
@@ -76,5 +104,7 @@ def test_every_query_answers_nothing_outside_the_viewers_roles(tiny, name, viewe
     result = query(tiny, name, **params)
     if name == "viewer_programs":  # lists the viewer's own programs, whichever they are
         assert "P1" not in set(result["program_id"])
+    elif name == "visible_resident_ids":  # lists the viewer's own residents, whichever they are
+        assert not {"R1", "R2"} & set(result["resident_id"])
     else:
         assert result.empty
