@@ -20,8 +20,9 @@ PAGES = [
 ]
 
 ui.leave_folder_multipage_mode()
-st.set_page_config(page_title="Competence committee dashboard", page_icon=":material/school:",
-                   layout="wide")
+# The tab's icon is an emoji, which the browser draws itself: a material icon there is fetched from
+# Google's servers, which a hospital network may not reach.
+st.set_page_config(page_title="Competence committee dashboard", page_icon="🎓", layout="wide")
 
 try:
     ui.connection()
