@@ -14,7 +14,6 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from benchmarks.datasets import END_DATE, peak_rss_mib
@@ -138,30 +137,16 @@ def coaching(t: dict, program: str, coach_id: str, resident_id: str) -> dict:
 
 
 def oversight(t: dict, program: str) -> dict:
-    """The program lead's page: coaching pairs and workload, the feedback mix by month and setting,
-    assessor calibration, relational continuity and the competency board."""
+    """The program lead's page as it opens (its Coaching tab): coaching pairs, residents without a
+    coach, coach workload and the program's sessions of the last twelve months."""
     pairs = coaching_pairs(t, program)
     residents = _in_program(t, program)
-    x = t["assessments"]
-    x = x[x["resident_id"].isin(residents["resident_id"]) & (x["assessment_date"] <= AS_OF)]
-    year = x[x["assessment_date"] > AS_OF - pd.DateOffset(years=1)]
-    observed = x[(x["form_type"] == "epa_observation") & ~x["expired"] & x["entrustment"].notna()]
-    by_assessor = observed.groupby("assessor_id")["entrustment"].agg(["mean", "size"])
-    by_assessor = by_assessor[by_assessor["size"] >= 20]
-    z = (by_assessor["mean"] - observed["entrustment"].mean()) / observed["entrustment"].std()
     sessions = t["coaching_sessions"]
     return {
         "pairs": pairs, "workload": pairs.groupby("coach_id").size(),
         "without_coach": residents[~residents["resident_id"].isin(pairs["resident_id"])],
         "sessions": sessions[sessions["resident_id"].isin(residents["resident_id"])
                              & (sessions["scheduled_date"] > AS_OF - pd.DateOffset(years=1))],
-        "by_month": year.groupby([year["assessment_date"].dt.to_period("M"), "form_type"]).agg(
-            items=("assessment_id", "size"), observed=("directly_observed", "mean")),
-        "by_setting": year.groupby("setting").agg(items=("assessment_id", "size"),
-                                                  observed=("directly_observed", "mean")),
-        "calibration": z[np.abs(z) >= 1.5],
-        "continuity": x.groupby("resident_id")["assessor_id"].agg(["size", "nunique"]),
-        "board": observed.sort_values("assessment_date").groupby(["resident_id", "epa_code"])["entrustment"].last(),
     }
 
 

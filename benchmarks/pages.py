@@ -44,6 +44,9 @@ PAGES = {
        for tab in ("Feedback opportunities", "Narrative feedback", "Coaching", "Decision history")},
     "My coachees": ("pages/coaching.py", "coach", "coachee", {}),
     "Program oversight": ("pages/oversight.py", "program_lead", None, {}),
+    # Its other tabs, each opened by its link.
+    **{f"Oversight: {tab.lower()}": ("pages/oversight.py", "program_lead", None, {"oversight_section": tab})
+       for tab in ("Coaching and assessing roles", "Feedback mix", "Assessors and continuity", "Competency board")},
     "People and access": ("pages/access.py", "admin", None, {}),
     "Imports": ("pages/imports.py", "admin", None, {}),
     "Audit trail": ("pages/audit.py", "admin", None, {}),

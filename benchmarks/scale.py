@@ -179,7 +179,8 @@ def markdown(name: str, rows: list[list]) -> str:
 PLOTTED = {"Committee meeting": ["Committee meeting"], "Resident progression": ["Resident progression"],
            "Resident, meeting view": ["Resident, meeting view"],
            "Resident, other tabs (slowest)": [p for p in PAGES if p.startswith("Resident: ")],
-           "My coachees": ["My coachees"], "Program oversight": ["Program oversight"],
+           "My coachees": ["My coachees"],
+           "Program oversight (slowest tab)": [p for p in PAGES if p.startswith(("Program oversight", "Oversight: "))],
            "Administrator pages (slowest)": ["People and access", "Imports", "Audit trail"]}
 DASHES = ["solid", "dot", "dash", "dashdot"]
 

@@ -13,10 +13,9 @@ common = dict(viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_o
 st.title("Program oversight")
 st.caption(f"As of {view.as_of:%Y-%m-%d}. Coaching cadence {config.coaching_cadence_days} days; at most "
            f"{config.coach_max_coachees} coachees a coach (data/program_config.toml).")
-coaching_tab, roles_tab, feedback_tab, assessors_tab, board_tab = st.tabs(
-    ["Coaching", "Coaching and assessing roles", "Feedback mix", "Assessors and continuity", "Competency board"])
 
-with coaching_tab:
+
+def coaching_section():
     pairs = ui.fetch("coaching_pairs", cadence_days=config.coaching_cadence_days, coach_id="", **common)
     overdue = pairs[pairs["days_overdue"] > 0]
     cols = st.columns(4)
@@ -62,7 +61,8 @@ with coaching_tab:
             "cancelled_by_resident": "Cancelled by resident", "cancelled_by_coach": "Cancelled by coach",
             "no_show": "No-show", "missed_share": st.column_config.ProgressColumn("Missed", format="percent")})
 
-with roles_tab:
+
+def roles_section():
     roles = ui.fetch("coaching_dual_roles", **common)
     collide = roles[roles["roles_collide"]]
     st.markdown(f"**{len(collide)} pair(s) where roles collide**: the coach assesses the coachee and sits on the "
@@ -77,7 +77,8 @@ with roles_tab:
         "by_coach": "Written by the coach", "coach_on_committee": "Coach on committee",
         "roles_collide": "Roles collide"})
 
-with feedback_tab:
+
+def feedback_section():
     monthly = ui.fetch("program_feedback_by_month", actionable_min_chars=config.actionable_min_chars, **common)
     st.plotly_chart(ui.chart(charts.feedback_mix, monthly), key="oversight_mix", config={"displayModeBar": False})
     by_setting = ui.fetch("program_feedback_by_setting", actionable_min_chars=config.actionable_min_chars, **common)
@@ -91,7 +92,8 @@ with feedback_tab:
                      "actionable_share": st.column_config.ProgressColumn("Actionable", format="percent"),
                      "expired": "Expired"})
 
-with assessors_tab:
+
+def assessors_section():
     st.subheader("Assessor calibration")
     calibration = ui.fetch("assessor_calibration", min_ratings=config.calibration_min_ratings, **common)
     beyond = calibration[calibration["z_score"].abs() >= config.calibration_z]
@@ -106,7 +108,8 @@ with assessors_tab:
         "repeated_share": st.column_config.ProgressColumn("From repeated assessors", format="percent"),
         "pairing_months": st.column_config.NumberColumn("Coach pairing (months)", format="%.0f")})
 
-with board_tab:
+
+def board_section():
     measure = st.segmented_control("Show", ["level", "growth"], default="level", key="oversight_measure",
                                    format_func={"level": "Current level (1-5)",
                                                 "growth": "Growth (points a month, last 6 months)"}.get,
@@ -115,3 +118,13 @@ with board_tab:
     st.caption("Residents by stage (most senior first), EPAs by stage. Empty cells: not yet rated"
                + (", or fewer than three ratings in six months." if measure == "growth" else "."))
     st.plotly_chart(ui.chart(charts.competency_board, board, measure), key="oversight_board")
+
+
+# One section a tab. Only the open tab runs and is sent to the browser; the page address names it.
+SECTIONS = {"Coaching": coaching_section, "Coaching and assessing roles": roles_section,
+            "Feedback mix": feedback_section, "Assessors and continuity": assessors_section,
+            "Competency board": board_section}
+for tab, show in zip(st.tabs(list(SECTIONS), key="oversight_section", bind="query-params"), SECTIONS.values()):
+    with tab:
+        if tab.open:
+            show()

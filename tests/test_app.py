@@ -16,6 +16,8 @@ SECTIONS = {"EPAs and entrustment": ("Entrustment over time", 2),
             "Narrative feedback": ("comments, newest first", 0),
             "Coaching": (r"\*\*Coaching (overdue|due soon|on track|no coach)\.\*\*", 1),
             "Decision history": ("recorded (by|up to this date)", 0)}
+OVERSIGHT_SECTIONS = ["Coaching", "Coaching and assessing roles", "Feedback mix", "Assessors and continuity",
+                      "Competency board"]
 
 
 @pytest.fixture(scope="module")
@@ -156,11 +158,12 @@ def test_evidence_and_plan_tables_are_built_only_when_opened(app, facts):
 
 
 # Every page, with a demo user allowed to open it; the resident page once per tab.
-EVERY_PAGE = [("Program lead", "pages/meeting.py", {}), ("Program lead", "pages/oversight.py", {}),
+EVERY_PAGE = [("Program lead", "pages/meeting.py", {}),
               ("Coach", "pages/coaching.py", {}), ("Administrator", "pages/access.py", {}),
               ("Administrator", "pages/imports.py", {}), ("Administrator", "pages/audit.py", {})] + [
               ("Committee member", "pages/resident.py", {"section": s, "meeting": DEMO_END.isoformat()})
-              for s in SECTIONS]
+              for s in SECTIONS] + [
+              ("Program lead", "pages/oversight.py", {"oversight_section": s}) for s in OVERSIGHT_SECTIONS]
 
 
 def test_no_page_changes_a_shared_query_result(app, monkeypatch):

@@ -68,4 +68,10 @@ def test_lead_finds_overdue_coaches_and_a_logged_session_clears_one(demo_databas
         wait_for_script(page)
         expect(page.locator('[data-testid="stMetric"]').filter(has_text="Overdue").first).to_be_visible()
         assert overdue_count(page) == before - 1
+
+        page.get_by_role("tab", name="Competency board").click()  # built when opened, named in the link
+        wait_for_script(page)
+        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_attached()
+        expect(page.locator('[data-testid="stMetric"]')).to_have_count(0)
+        assert "oversight_section=Competency+board" in page.url
         browser.close()

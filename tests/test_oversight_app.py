@@ -38,8 +38,19 @@ def test_program_lead_oversight(app):
     assert metrics == {"Coaching pairs": "2", "Overdue": "2", "Coaches with overdue coachees": "1",
                        "Residents without a coach": "0"}
     assert any(t.value == "Coaches with overdue coachees: Dr. Riley Chen (2)" for t in at.text)
-    assert len(at.get("plotly_chart")) == 5
-    assert any("pair(s) where roles collide" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 2  # workload and sessions: only the open tab is built
+
+
+@pytest.mark.parametrize(("tab", "charts", "shown"), [
+    ("Coaching and assessing roles", 0, "pair(s) where roles collide"),
+    ("Feedback mix", 1, "By form type (all settings) and by setting"),
+    ("Assessors and continuity", 1, "Assessors with at least"),
+    ("Competency board", 1, "Residents by stage (most senior first)")])
+def test_each_oversight_tab_opens_from_its_link_and_only_it_is_built(app, tab, charts, shown):
+    at = app("hale@example.org", "pages/oversight.py", oversight_section=tab)
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == charts and not at.metric  # the Coaching tab's metrics are gone
+    assert any(shown in e.value for e in (*at.markdown, *at.caption))
 
 
 @pytest.mark.parametrize(("email", "page"), [("chen@example.org", "pages/oversight.py"),
