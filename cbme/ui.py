@@ -74,7 +74,7 @@ def fetch(name: str, **params) -> pd.DataFrame:
     session: never change it in place (derive a new frame instead).
 
     A resident's data do not depend on who looks (the queries use $viewer only to refuse residents the
-    viewer may not see: tests/test_queries.py checks this), so they are cached once for everyone allowed
+    viewer may not see: tests/test_scope.py checks this), so they are cached once for everyone allowed
     to see that resident: a committee opening a resident together computes it once, not once per member.
     """
     database = str(database_path())
