@@ -31,6 +31,7 @@ from streamlit.testing.v1 import AppTest
 from benchmarks.datasets import END_DATE, peak_rss_mib
 from benchmarks.timed_server import time_script_runs
 from cbme import db
+from cbme.labels import OVERSIGHT_TABS, RESIDENT_TABS
 from tests.apptest import AUTH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,12 +42,12 @@ PAGES = {
     "Resident, meeting view": ("pages/resident.py", "program_lead", "resident", {"meeting": END_DATE.isoformat()}),
     # The resident page's other tabs, each opened by its link (only the open tab runs).
     **{f"Resident: {tab.lower()}": ("pages/resident.py", "program_lead", "resident", {"section": tab})
-       for tab in ("Feedback opportunities", "Narrative feedback", "Coaching", "Decision history")},
+       for tab in RESIDENT_TABS[1:]},
     "My coachees": ("pages/coaching.py", "coach", "coachee", {}),
     "Program oversight": ("pages/oversight.py", "program_lead", None, {}),
     # Its other tabs, each opened by its link.
     **{f"Oversight: {tab.lower()}": ("pages/oversight.py", "program_lead", None, {"oversight_section": tab})
-       for tab in ("Coaching and assessing roles", "Feedback mix", "Assessors and continuity", "Competency board")},
+       for tab in OVERSIGHT_TABS[1:]},
     "People and access": ("pages/access.py", "admin", None, {}),
     "Imports": ("pages/imports.py", "admin", None, {}),
     "Audit trail": ("pages/audit.py", "admin", None, {}),

@@ -34,6 +34,12 @@ COACHING_MODELS = {
     "no assessor role": "holds no assessor role",
 }
 
+# The tabs of the resident page and of Program oversight, in order: each page's sections, named in its
+# address (section=, oversight_section=) and measured one by one by the page benchmark.
+RESIDENT_TABS = ["EPAs and entrustment", "Feedback opportunities", "Narrative feedback", "Coaching", "Decision history"]
+OVERSIGHT_TABS = ["Coaching", "Coaching and assessing roles", "Feedback mix", "Assessors and continuity",
+                  "Competency board"]
+
 SESSION_STATUSES = ["held", "cancelled by resident", "cancelled by coach", "no-show", "upcoming"]
 
 OKABE_ITO = {

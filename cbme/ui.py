@@ -231,6 +231,15 @@ def facts_card(facts: list[tuple[str, str, str]]) -> None:
     st.html(f"<style>{FACTS_CSS}</style><div class='facts'>{cells}</div>")
 
 
+def lazy_tabs(sections: dict[str, Callable[[], None]], key: str) -> None:
+    """A tab per section, of which only the open one runs and is sent to the browser (stepping to the
+    next resident redraws one section, not all); the page address names the open tab, as key."""
+    for tab, show in zip(st.tabs(list(sections), key=key, bind="query-params"), sections.values()):
+        with tab:
+            if tab.open:
+                show()
+
+
 def fragment(func):
     """st.fragment whose errors get the frame's friendly message instead of Streamlit's own handling."""
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cbme import charts, ui
 from cbme.config import program_config
-from cbme.labels import OPPORTUNITIES
+from cbme.labels import OPPORTUNITIES, OVERSIGHT_TABS
 
 view = ui.view()
 config = program_config(view.program_id)
@@ -120,11 +120,5 @@ def board_section():
     st.plotly_chart(ui.chart(charts.competency_board, board, measure), key="oversight_board")
 
 
-# One section a tab. Only the open tab runs and is sent to the browser; the page address names it.
-SECTIONS = {"Coaching": coaching_section, "Coaching and assessing roles": roles_section,
-            "Feedback mix": feedback_section, "Assessors and continuity": assessors_section,
-            "Competency board": board_section}
-for tab, show in zip(st.tabs(list(SECTIONS), key="oversight_section", bind="query-params"), SECTIONS.values()):
-    with tab:
-        if tab.open:
-            show()
+ui.lazy_tabs(dict(zip(OVERSIGHT_TABS, [coaching_section, roles_section, feedback_section, assessors_section,
+                                        board_section])), key="oversight_section")

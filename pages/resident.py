@@ -5,7 +5,7 @@ import streamlit as st
 
 from cbme import charts, meeting, panels, ui
 from cbme.config import program_config
-from cbme.labels import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, STAGES
+from cbme.labels import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, RESIDENT_TABS, STAGES
 from cbme.rules import coaching_status
 
 view = ui.view()
@@ -59,8 +59,7 @@ if review is not None:
         panels.decision_form(view, review, ui.fetch("program_committee", viewer=view.viewer_id,
                                                     program_id=view.program_id))
 
-# The sections, one tab each. Only the open tab runs and is sent to the browser, so stepping through
-# residents in a meeting redraws one section, not five. The page address names the open tab.
+# The sections, one tab each (ui.lazy_tabs: only the open one runs).
 
 
 def progress_section():
@@ -215,10 +214,5 @@ def decisions_section():
                 st.text(decision.rationale)
 
 
-SECTIONS = {"EPAs and entrustment": progress_section, "Feedback opportunities": feedback_section,
-            "Narrative feedback": narratives_section, "Coaching": coaching_section,
-            "Decision history": decisions_section}
-for tab, show in zip(st.tabs(list(SECTIONS), key="section", bind="query-params"), SECTIONS.values()):
-    with tab:
-        if tab.open:
-            show()
+ui.lazy_tabs(dict(zip(RESIDENT_TABS, [progress_section, feedback_section, narratives_section, coaching_section,
+                                       decisions_section])), key="section")

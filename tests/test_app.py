@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cbme import db, ui
+from cbme.labels import OVERSIGHT_TABS
 from tests.conftest import DEMO_END
 
 DEMO_USERS = ["Program lead", "Committee member", "Coach"]
@@ -16,8 +17,6 @@ SECTIONS = {"EPAs and entrustment": ("Entrustment over time", 2),
             "Narrative feedback": ("comments, newest first", 0),
             "Coaching": (r"\*\*Coaching (overdue|due soon|on track|no coach)\.\*\*", 1),
             "Decision history": ("recorded (by|up to this date)", 0)}
-OVERSIGHT_SECTIONS = ["Coaching", "Coaching and assessing roles", "Feedback mix", "Assessors and continuity",
-                      "Competency board"]
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +162,7 @@ EVERY_PAGE = [("Program lead", "pages/meeting.py", {}),
               ("Administrator", "pages/imports.py", {}), ("Administrator", "pages/audit.py", {})] + [
               ("Committee member", "pages/resident.py", {"section": s, "meeting": DEMO_END.isoformat()})
               for s in SECTIONS] + [
-              ("Program lead", "pages/oversight.py", {"oversight_section": s}) for s in OVERSIGHT_SECTIONS]
+              ("Program lead", "pages/oversight.py", {"oversight_section": s}) for s in OVERSIGHT_TABS]
 
 
 def test_no_page_changes_a_shared_query_result(app, monkeypatch):
