@@ -7,6 +7,7 @@ import html
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
 from cbme.labels import (
     DECISION_COLOURS,
@@ -29,13 +30,26 @@ MARKERS = ["circle", "square", "diamond", "triangle-up", "cross", "star", "hexag
 AXIS = dict(showline=True, linecolor="#888", gridcolor="#eee")
 
 
-def _figure(traces, height: int, xaxis: dict | None = None, yaxis: dict | None = None, **layout) -> go.Figure:
-    """The figure with its whole layout given at once: plotly validates on every update, and piecemeal
-    updates (update_xaxes, add_vline...) cost milliseconds apiece on a page that draws four charts."""
+# Figures are built from plain dicts in plotly's own schema (titles as {"text": ...}, colour scales spelled
+# out), without plotly's check of every property: the check took half of a chart's building time and
+# changed nothing the browser receives. tests/test_charts.py builds every chart with the check too
+# (VALIDATE = True, which raises on any property plotly does not know) and compares what is sent.
+VALIDATE = False
+
+
+def _figure(traces: list[dict] | dict, height: int, xaxis: dict | None = None, yaxis: dict | None = None,
+            **layout) -> go.Figure:
+    """The figure with its whole layout given at once (piecemeal updates such as add_vline cost
+    milliseconds apiece); traces are dicts with their plotly "type". Columns go in as arrays: Streamlit
+    copies the figure on every run, and a pandas Series is slower to copy and to send."""
+    traces = [{key: value.to_numpy() if isinstance(value, pd.Series) else value for key, value in trace.items()}
+              for trace in (traces if isinstance(traces, list) else [traces])]
     return go.Figure(traces, layout=dict(
         height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), xaxis={**AXIS, **(xaxis or {})},
-        yaxis={**AXIS, **(yaxis or {})}, **layout))
+        yaxis={**AXIS, **(yaxis or {})}, **{key: value for key, value in layout.items() if value != []}),
+        _validate=VALIDATE)
+
 
 
 def _vline(x, **line) -> dict:
@@ -59,8 +73,8 @@ def _text(values: pd.Series) -> list[str]:
     return [html.escape(str(v)) for v in values]
 
 
-def _scatter(n_points: int):
-    return go.Scattergl if n_points > WEBGL_FROM else go.Scatter
+def _scatter(n_points: int) -> str:
+    return "scattergl" if n_points > WEBGL_FROM else "scatter"
 
 
 def epa_progress(progress: pd.DataFrame, row_height: int = 24) -> go.Figure:
@@ -83,13 +97,14 @@ def epa_progress(progress: pd.DataFrame, row_height: int = 24) -> go.Figure:
                                                rows["expired"], rows["assessors"], rows["achieved"],
                                                rows["required_observations"], rows["target_entrustment"])]
     return _figure([
-        go.Bar(y=y, x=[100] * len(rows), orientation="h", marker_color="#eeeeee", hoverinfo="skip",
-               showlegend=False),
-        go.Bar(y=y, x=share, orientation="h", marker=dict(color=colours, line=dict(color="#555", width=0.5)),
-               text=text, textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text",
-               showlegend=False),
+        dict(type="bar", y=y, x=[100] * len(rows), orientation="h", marker_color="#eeeeee", hoverinfo="skip",
+             showlegend=False),
+        dict(type="bar", y=y, x=share, orientation="h", marker=dict(color=colours, line=dict(color="#555", width=0.5)),
+             text=text, textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text",
+             showlegend=False),
     ], height=80 + row_height * len(rows), barmode="overlay", bargap=0.25,
-        xaxis=dict(range=[0, 135], title="Share of the assessment plan achieved (%)", tickvals=[0, 25, 50, 75, 100]),
+        xaxis=dict(range=[0, 135], title=dict(text="Share of the assessment plan achieved (%)"),
+                   tickvals=[0, 25, 50, 75, 100]),
         yaxis=dict(tickfont=dict(size=12)))
 
 
@@ -122,8 +137,8 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
         label = html.escape(code)
         # Spread equal ratings of one EPA a little apart so stacked points stay visible.
         offset = (i - (len(epa_codes) - 1) / 2) * 0.06
-        traces.append(scatter(
-            x=rows["assessment_date"], y=rows["entrustment"] + offset, mode="markers", name=label,
+        traces.append(dict(
+            type=scatter, x=rows["assessment_date"], y=rows["entrustment"] + offset, mode="markers", name=label,
             legendgroup=code,
             marker=dict(color=colour, symbol=MARKERS[i % len(MARKERS)], size=8, opacity=0.75,
                         line=dict(color="white", width=0.5)),
@@ -132,8 +147,8 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
                                                                False: "not directly observed"}))),
             hovertemplate=f"<b>{label}</b> %{{x|%Y-%m-%d}}<br>entrustment %{{customdata[0]}}"
                           "<br>%{customdata[1]}, %{customdata[2]}<extra></extra>"))
-        traces.append(scatter(
-            x=rows["assessment_date"], y=rows["recent_mean"], mode="lines", name=f"{label} trend",
+        traces.append(dict(
+            type=scatter, x=rows["assessment_date"], y=rows["recent_mean"], mode="lines", name=f"{label} trend",
             legendgroup=code, showlegend=False, line=dict(color=colour, width=2.5),
             hovertemplate=f"<b>{label}</b> mean of last 5: %{{y:.1f}}<extra></extra>"))
 
@@ -147,8 +162,9 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
     notes = [_note(start, f"{stage} starts", y=0.55, yref="y", xanchor="left", yanchor="bottom",
                    font=dict(size=11, color="#333")) for start, stage in stage_periods]
     if not decisions.empty:
-        traces.append(go.Scatter(
-            x=decisions["meeting_date"], y=[5.55] * len(decisions), mode="markers", name="Committee decision",
+        traces.append(dict(
+            type="scatter", x=decisions["meeting_date"], y=[5.55] * len(decisions), mode="markers",
+            name="Committee decision",
             marker=dict(symbol="diamond", size=12, color=[DECISION_COLOURS.get(s, "#000")
                                                           for s in decisions["status"]],
                         line=dict(color="black", width=1)),
@@ -157,9 +173,8 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
                           "<extra></extra>"))
     review_shapes, review_notes = _since_review(since, as_of)
     return _figure(traces, height=460, shapes=shapes + review_shapes, annotations=notes + review_notes,
-                   xaxis=dict(title=None),
                    yaxis=dict(range=[0.5, 5.8], tickvals=list(ENTRUSTMENT),
-                              ticktext=[f"{k} · {v}" for k, v in ENTRUSTMENT.items()], title=None))
+                              ticktext=[f"{k} · {v}" for k, v in ENTRUSTMENT.items()]))
 
 
 def feedback_mix(monthly: pd.DataFrame, since: dt.date | None = None, as_of: dt.date | None = None) -> go.Figure:
@@ -171,24 +186,24 @@ def feedback_mix(monthly: pd.DataFrame, since: dt.date | None = None, as_of: dt.
         rows = monthly[monthly["opportunity"] == opportunity]
         if rows.empty:
             continue
-        traces.append(go.Bar(x=rows["month"], y=rows["items"], name=label,
-                             marker=dict(color=OPPORTUNITY_COLOURS[opportunity],
-                                         pattern=dict(shape=OPPORTUNITY_PATTERNS[opportunity], fgcolor="white",
-                                                      fillmode="overlay", size=6)),
-                             hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
+        traces.append(dict(type="bar", x=rows["month"], y=rows["items"], name=label,
+                           marker=dict(color=OPPORTUNITY_COLOURS[opportunity],
+                                       pattern=dict(shape=OPPORTUNITY_PATTERNS[opportunity], fgcolor="white",
+                                                    fillmode="overlay", size=6)),
+                           hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
     months = monthly.drop_duplicates("month")
     for column, label, dash in (("month_directly_observed", "Directly observed (%)", "solid"),
                                 ("month_with_narrative", "With narrative (%)", "dot")):
-        traces.append(go.Scatter(
-            x=months["month"], y=(months[column] / months["month_items"] * 100).round(0), name=label,
+        traces.append(dict(
+            type="scatter", x=months["month"], y=(months[column] / months["month_items"] * 100).round(0), name=label,
             yaxis="y2", mode="lines+markers", line=dict(color="black", dash=dash, width=2),
             marker=dict(symbol="circle" if dash == "solid" else "square-open", size=6),
             hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
     shapes, notes = _since_review(since, as_of)
     return _figure(traces, height=380, barmode="stack", shapes=shapes, annotations=notes,
-                   yaxis=dict(title="Items completed"),
-                   yaxis2=dict(AXIS, title="Share of items (%)", overlaying="y", side="right", range=[0, 105],
-                               tickmode="array", tickvals=[0, 25, 50, 75, 100], showgrid=False))
+                   yaxis=dict(title=dict(text="Items completed")),
+                   yaxis2=dict(AXIS, title=dict(text="Share of items (%)"), overlaying="y", side="right",
+                               range=[0, 105], tickmode="array", tickvals=[0, 25, 50, 75, 100], showgrid=False))
 
 
 def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date | None) -> go.Figure:
@@ -198,8 +213,8 @@ def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date 
     for status in SESSION_STATUSES:
         rows = sessions[sessions["status"] == status]
         colour, symbol = SESSION_STYLES[status]
-        traces.append(go.Scatter(
-            x=rows["scheduled_date"], y=[status.capitalize()] * len(rows), mode="markers",
+        traces.append(dict(
+            type="scatter", x=rows["scheduled_date"], y=[status.capitalize()] * len(rows), mode="markers",
             name=status.capitalize(), marker=dict(color=colour, symbol=symbol, size=11,
                                                   line=dict(color=colour, width=2)),
             customdata=list(zip(_text(rows["coach_name"]), rows["duration_minutes"].astype("object").fillna("-"))),
@@ -210,7 +225,7 @@ def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date 
         shapes.append(_vrect(pd.Timestamp(next_due), pd.Timestamp(as_of), OKABE_ITO["vermillion"], opacity=0.15))
         notes.append(_note(pd.Timestamp(next_due), "overdue", y=0, xanchor="left", yanchor="bottom"))
     return _figure(traces, height=260, showlegend=False, shapes=shapes, annotations=notes, yaxis=dict(
-        categoryorder="array", categoryarray=[s.capitalize() for s in SESSION_STATUSES[::-1]], title=None))
+        categoryorder="array", categoryarray=[s.capitalize() for s in SESSION_STATUSES[::-1]]))
 
 
 def program_sessions(sessions: pd.DataFrame, as_of: dt.date) -> go.Figure:
@@ -220,14 +235,15 @@ def program_sessions(sessions: pd.DataFrame, as_of: dt.date) -> go.Figure:
     for status in SESSION_STATUSES:
         rows = sessions[sessions["status"] == status]
         colour, symbol = SESSION_STYLES[status]
-        traces.append(go.Scatter(
-            x=rows["scheduled_date"], y=_text(rows["coach_name"]), mode="markers", name=status.capitalize(),
+        traces.append(dict(
+            type="scatter", x=rows["scheduled_date"], y=_text(rows["coach_name"]), mode="markers",
+            name=status.capitalize(),
             marker=dict(color=colour, symbol=symbol, size=9, line=dict(color=colour, width=1.5)),
             customdata=_text(rows["resident_name"]),
             hovertemplate="%{y} with %{customdata}<br>%{x|%Y-%m-%d}<extra>" + status + "</extra>"))
     return _figure(traces, height=120 + 26 * sessions["coach_name"].nunique(),
                    shapes=[_vline(pd.Timestamp(as_of), color="#333", width=1)],
-                   yaxis=dict(categoryorder="category descending", title=None))
+                   yaxis=dict(categoryorder="category descending"))
 
 
 def coach_workload(workload: pd.DataFrame, ceiling: int) -> go.Figure:
@@ -235,14 +251,15 @@ def coach_workload(workload: pd.DataFrame, ceiling: int) -> go.Figure:
     workload has the columns of coach_workload.sql."""
     rows = workload.iloc[::-1]
     over = rows["over_ceiling"]
-    return _figure(go.Bar(
-        y=_text(rows["coach_name"]), x=rows["coachees"], orientation="h",
+    return _figure(dict(
+        type="bar", y=_text(rows["coach_name"]), x=rows["coachees"], orientation="h",
         marker=dict(color=[OKABE_ITO["vermillion"] if o else OKABE_ITO["blue"] for o in over]),
         text=[f"{n} coachees{' (over the ceiling)' if o else ''}" for n, o in zip(rows["coachees"], over)],
         textposition="outside", cliponaxis=False, hoverinfo="skip"),
         height=100 + 26 * len(rows), showlegend=False, shapes=[_vline(ceiling, color="black", dash="dash")],
         annotations=[_note(ceiling, f"ceiling {ceiling}", yanchor="bottom")],
-        xaxis=dict(title="Current coachees", range=[0, max(ceiling, int(rows["coachees"].max() or 0)) + 3]))
+        xaxis=dict(title=dict(text="Current coachees"),
+                   range=[0, max(ceiling, int(rows["coachees"].max() or 0)) + 3]))
 
 
 def calibration(assessors: pd.DataFrame, threshold: float) -> go.Figure:
@@ -252,8 +269,8 @@ def calibration(assessors: pd.DataFrame, threshold: float) -> go.Figure:
     rows = assessors.sort_values("z_score")
     beyond = rows["z_score"].abs() >= threshold
     sides = ((-threshold, "more stringent"), (threshold, "more lenient"))
-    return _figure(go.Scatter(
-        x=rows["z_score"], y=_text(rows["assessor_name"]), mode="markers",
+    return _figure(dict(
+        type="scatter", x=rows["z_score"], y=_text(rows["assessor_name"]), mode="markers",
         marker=dict(size=[12 if b else 7 for b in beyond], symbol=["diamond" if b else "circle" for b in beyond],
                     color=[OKABE_ITO["vermillion"] if b else "#777" for b in beyond]),
         customdata=list(zip(rows["mean_rating"], rows["ratings"], rows["words_per_comment"].fillna(0))),
@@ -262,8 +279,9 @@ def calibration(assessors: pd.DataFrame, threshold: float) -> go.Figure:
         height=120 + 16 * len(rows), showlegend=False,
         shapes=[_vline(side, color="black", dash="dash") for side, _ in sides],
         annotations=[_note(side, label, yanchor="bottom") for side, label in sides],
-        xaxis=dict(title="Leniency (z-score of the assessor's mean rating against the program)", zeroline=True),
-        yaxis=dict(title=None, tickfont=dict(size=10)))
+        xaxis=dict(title=dict(text="Leniency (z-score of the assessor's mean rating against the program)"),
+                   zeroline=True),
+        yaxis=dict(tickfont=dict(size=10)))
 
 
 def competency_board(board: pd.DataFrame, measure: str) -> go.Figure:
@@ -278,10 +296,11 @@ def competency_board(board: pd.DataFrame, measure: str) -> go.Figure:
         scale, zmin, zmax, fmt = "Cividis", 1, 5, ".1f"
     else:
         scale, zmin, zmax, fmt = "PuOr", -0.5, 0.5, "+.2f"
-    return _figure(go.Heatmap(
-        z=grid.to_numpy(), x=_text(pd.Series(epas)), y=_text(pd.Series(residents)), colorscale=scale, zmin=zmin,
-        zmax=zmax, texttemplate="%{z:" + fmt + "}", textfont=dict(size=9), xgap=1, ygap=1,
-        colorbar=dict(title="Level" if measure == "level" else "Growth / month"),
+    return _figure(dict(
+        type="heatmap", z=grid.to_numpy(), x=_text(pd.Series(epas)), y=_text(pd.Series(residents)),
+        colorscale=get_colorscale(scale), zmin=zmin, zmax=zmax, texttemplate="%{z:" + fmt + "}",
+        textfont=dict(size=9), xgap=1, ygap=1,
+        colorbar=dict(title=dict(text="Level" if measure == "level" else "Growth / month")),
         hovertemplate="%{y}<br>%{x}: %{z:" + fmt + "}<extra></extra>"),
         height=120 + 18 * len(residents), yaxis=dict(autorange="reversed", tickfont=dict(size=10)),
         xaxis=dict(side="top", tickfont=dict(size=10)))

@@ -1,9 +1,11 @@
 """Chart builders on the tiny fixture's query results."""
 
 import datetime as dt
+import json
 import pickle
 
 import pandas as pd
+import plotly.io as pio
 
 from cbme import charts, ui
 from cbme.db import query
@@ -110,3 +112,47 @@ def test_a_chart_is_built_once_per_distinct_input_and_shared(tiny):
     changed = monthly.assign(items=monthly["items"] + 1)
     assert ui.chart(charts.feedback_mix, changed) is not first
     assert ui.chart(charts.feedback_mix, monthly, dt.date(2026, 3, 1), AS_OF) is not first
+
+
+def _every_chart(tiny) -> dict:
+    """Every chart the dashboard draws, on the tiny program, in each of its variants."""
+    observations = query(tiny, "resident_entrustment", **R1)
+    stages = query(tiny, "resident_stage_history", **R1)
+    decisions = query(tiny, "resident_decisions", **R1)
+    many = observations.loc[observations.index.repeat(400)].reset_index(drop=True)
+    monthly = query(tiny, "resident_feedback_monthly", **R1)
+    sessions = query(tiny, "resident_coaching_sessions", **R1)
+    lead = dict(viewer="L1", program_id="P1", as_of=AS_OF)
+    since = dt.date(2026, 3, 1)
+    board = query(tiny, "competency_board", **{**lead, "as_of": dt.date(2025, 6, 30)})
+    return {
+        "EPA progress": lambda: charts.epa_progress(query(tiny, "resident_epa_progress", **R1), row_height=14),
+        "entrustment": lambda: charts.entrustment_over_time(observations, stages, decisions, ["E1", "E2"], AS_OF,
+                                                            since),
+        "entrustment, WebGL, no decisions": lambda: charts.entrustment_over_time(many, stages, decisions.head(0),
+                                                                                 ["E1"], AS_OF),
+        "feedback mix": lambda: charts.feedback_mix(monthly, since, AS_OF),
+        "program feedback mix": lambda: charts.feedback_mix(query(tiny, "program_feedback_by_month",
+                                                                  actionable_min_chars=20, **lead)),
+        "coaching timeline, overdue": lambda: charts.coaching_timeline(sessions, AS_OF, dt.date(2026, 4, 11)),
+        "program sessions": lambda: charts.program_sessions(query(tiny, "program_coaching_sessions", **lead),
+                                                            AS_OF),
+        "coach workload": lambda: charts.coach_workload(query(tiny, "coach_workload", ceiling=1, **lead), 1),
+        "calibration": lambda: charts.calibration(query(tiny, "assessor_calibration", min_ratings=2, **lead), 1.5),
+        "competency board, level": lambda: charts.competency_board(board, "level"),
+        "competency board, growth": lambda: charts.competency_board(board, "growth"),
+    }
+
+
+def test_charts_built_without_plotly_checks_send_what_checked_charts_send(tiny, monkeypatch):
+    """Charts skip plotly's property checks (cbme.charts.VALIDATE); built with them, every chart must be
+    accepted (plotly raises on a property it does not know or a value it refuses) and must send the
+    browser the same figure, so the plain dicts are written in plotly's own schema."""
+    sent = {}
+    for name, build in _every_chart(tiny).items():
+        figure = build()
+        assert figure.data, name
+        sent[name] = json.loads(pio.to_json(figure.to_dict(), validate=False))  # as st.plotly_chart sends it
+    monkeypatch.setattr(charts, "VALIDATE", True)
+    for name, build in _every_chart(tiny).items():
+        assert json.loads(pio.to_json(build().to_dict(), validate=False)) == sent[name], name
