@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
@@ -288,19 +289,24 @@ def competency_board(board: pd.DataFrame, measure: str) -> go.Figure:
     """Residents by EPA: each cell the current level (1-5) or the growth (entrustment points a month),
     written in the cell as well as coloured. board has the columns of competency_board.sql, in the
     order the rows should appear (top to bottom)."""
-    residents = list(dict.fromkeys(board["name"] + " · " + board["stage"].fillna("-")))
+    people = board.drop_duplicates("resident_id")
+    labels = people["name"] + " · " + people["stage"].fillna("-")
+    # Two residents of one name and stage keep a row each: the axis would draw one row for both.
+    labels = labels.where(~labels.duplicated(keep=False), people["name"] + " (" + people["resident_id"] + ") · "
+                          + people["stage"].fillna("-"))
     epas = list(dict.fromkeys(board["epa_code"]))
-    grid = board.pivot_table(index=board["name"] + " · " + board["stage"].fillna("-"), columns="epa_code",
-                             values=measure, aggfunc="first", dropna=False).reindex(index=residents, columns=epas)
+    grid = np.full((len(people), len(epas)), np.nan)
+    grid[pd.Categorical(board["resident_id"], people["resident_id"]).codes,
+         pd.Categorical(board["epa_code"], epas).codes] = board[measure].to_numpy(float, na_value=np.nan)
     if measure == "level":
         scale, zmin, zmax, fmt = "Cividis", 1, 5, ".1f"
     else:
         scale, zmin, zmax, fmt = "PuOr", -0.5, 0.5, "+.2f"
     return _figure(dict(
-        type="heatmap", z=grid.to_numpy(), x=_text(pd.Series(epas)), y=_text(pd.Series(residents)),
+        type="heatmap", z=grid, x=_text(pd.Series(epas)), y=_text(labels),
         colorscale=get_colorscale(scale), zmin=zmin, zmax=zmax, texttemplate="%{z:" + fmt + "}",
         textfont=dict(size=9), xgap=1, ygap=1,
         colorbar=dict(title=dict(text="Level" if measure == "level" else "Growth / month")),
         hovertemplate="%{y}<br>%{x}: %{z:" + fmt + "}<extra></extra>"),
-        height=120 + 18 * len(residents), yaxis=dict(autorange="reversed", tickfont=dict(size=10)),
+        height=120 + 18 * len(people), yaxis=dict(autorange="reversed", tickfont=dict(size=10)),
         xaxis=dict(side="top", tickfont=dict(size=10)))

@@ -156,3 +156,21 @@ def test_charts_built_without_plotly_checks_send_what_checked_charts_send(tiny, 
     monkeypatch.setattr(charts, "VALIDATE", True)
     for name, build in _every_chart(tiny).items():
         assert json.loads(pio.to_json(build().to_dict(), validate=False)) == sent[name], name
+
+
+def test_competency_board_keeps_a_row_for_each_of_two_residents_of_one_name():
+    board = pd.DataFrame({
+        "resident_id": ["R1", "R1", "R2", "R2", "R3", "R3"],
+        "name": ["Sam Lee", "Sam Lee", "Sam Lee", "Sam Lee", "Ana Diaz", "Ana Diaz"],
+        "stage": ["FOD", "FOD", "FOD", "FOD", None, None],
+        "epa_code": ["E1", "E2"] * 3,
+        "level": [4.2, None, 2.0, 3.5, None, 1.0],
+        "growth": [0.1, None, None, -0.2, None, None]})
+    fig = charts.competency_board(board, "level")
+    heatmap = fig.data[0]
+    assert list(heatmap.y) == ["Sam Lee (R1) · FOD", "Sam Lee (R2) · FOD", "Ana Diaz · -"]
+    assert list(heatmap.x) == ["E1", "E2"]
+    assert [[None if pd.isna(v) else v for v in row] for row in heatmap.z] == [[4.2, None], [2.0, 3.5], [None, 1.0]]
+    growth = charts.competency_board(board, "growth").data[0]
+    assert [[None if pd.isna(v) else v for v in row] for row in growth.z] == [[0.1, None], [None, -0.2],
+                                                                             [None, None]]
