@@ -10,6 +10,7 @@ import os
 import pickle
 import traceback
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
@@ -175,8 +176,8 @@ def _built_agenda(database: str, version: int, viewer: str, program_id: str, as_
 
 def chart(build: Callable[..., go.Figure], *args) -> go.Figure:
     """build(*args) from cbme.charts, built once per distinct input and shared by every session:
-    building validates each trace and costs more than showing it. The figure is shared, so it must not
-    be changed."""
+    building costs more than showing it. The figure is shared, so it must not be changed; nor may a
+    frame passed here change afterwards (its content is read once)."""
     digest = hashlib.blake2b(f"{build.__module__}.{build.__qualname__}".encode(), digest_size=20)
     for arg in args:
         digest.update(_content(arg))
@@ -185,11 +186,24 @@ def chart(build: Callable[..., go.Figure], *args) -> go.Figure:
 
 def _content(value) -> bytes:
     """Bytes that differ when value's content differs. A DataFrame's are its columns, types and a hash
-    of every row (its pickle depends on how it came to be: equal frames built differently pickle apart)."""
-    if isinstance(value, pd.DataFrame):
-        rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
-        return pickle.dumps((list(value.columns), [str(t) for t in value.dtypes], len(value))) + rows
-    return pickle.dumps(value)
+    of every row (its pickle depends on how it came to be: equal frames built differently pickle apart),
+    computed once per frame: a shared query result is charted on every run and never changes."""
+    if not isinstance(value, pd.DataFrame):
+        return pickle.dumps(value)
+    known = _frame_contents.get(id(value))
+    if known is not None and known[0]() is value:
+        return known[1]
+    rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+    content = hashlib.blake2b(pickle.dumps((list(value.columns), [str(t) for t in value.dtypes], len(value))) + rows,
+                              digest_size=20).digest()
+    key = id(value)
+    _frame_contents[key] = (weakref.ref(value, lambda _: _frame_contents.pop(key, None)), content)
+    return content
+
+
+# id(frame) -> (the frame, weakly; its content's digest). An entry leaves with its frame, before another
+# object can take the frame's id.
+_frame_contents: dict[int, tuple[weakref.ref, bytes]] = {}
 
 
 @st.cache_resource(ttl=3600, max_entries=2000, show_spinner=False)

@@ -1,6 +1,7 @@
 """Chart builders on the tiny fixture's query results."""
 
 import datetime as dt
+import gc
 import json
 import pickle
 
@@ -174,3 +175,17 @@ def test_competency_board_keeps_a_row_for_each_of_two_residents_of_one_name():
     growth = charts.competency_board(board, "growth").data[0]
     assert [[None if pd.isna(v) else v for v in row] for row in growth.z] == [[0.1, None], [None, -0.2],
                                                                              [None, None]]
+
+
+def test_a_frame_is_hashed_once_for_the_chart_cache_and_forgotten_with_the_frame(tiny, monkeypatch):
+    hashed = []
+    hash_rows = pd.util.hash_pandas_object
+    monkeypatch.setattr(pd.util, "hash_pandas_object", lambda *a, **k: hashed.append(1) or hash_rows(*a, **k))
+    monthly = query(tiny, "resident_feedback_monthly", **R1)
+    first = ui.chart(charts.feedback_mix, monthly)
+    assert ui.chart(charts.feedback_mix, monthly) is first
+    assert len(hashed) == 1  # the second look-up reused the frame's digest
+    key = id(monthly)
+    del monthly
+    gc.collect()
+    assert key not in ui._frame_contents
