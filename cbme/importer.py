@@ -749,6 +749,7 @@ def _load(con: duckdb.DuckDBPyConnection, checked: tuple[Report, list], data: by
         progress(0.4, "Checking references")
         batches = [(t, s, _check_references(cursor, t, s, rows, batches, program_id, file_name, report))
                    for t, s, rows in batches]
+        _keep_creations_in_use(batches, report)
         progress(0.6, "Writing")
         with writing(con) as writer:
             for table, sheet, rows in batches:
@@ -797,6 +798,17 @@ def _match_people(cursor, rows: pd.DataFrame, residents, observers, program_id, 
                     (created_people[name], name, _role(observers.get(name, ""))))
         rows["assessor_id"] = rows["assessor_id"].map(lambda n: known_people.get(n.lower()) or created_people.get(n, n))
     return rows
+
+
+def _keep_creations_in_use(batches, report: Report) -> None:
+    """Create only the residents and people that kept rows name: one named only by rejected rows is
+    not created (the rejections still show the name)."""
+    def used(column: str) -> set:
+        return set().union(*(set(rows[column]) for _, _, rows in batches if column in rows))
+
+    residents, people = used("resident_id"), used("assessor_id")
+    report.created["residents"] = [c for c in report.created.get("residents", []) if c[0] in residents]
+    report.created["people"] = [c for c in report.created.get("people", []) if c[0] in people]
 
 
 def _check_references(cursor, table, sheet, rows: pd.DataFrame, batches, program_id, file_name, report):

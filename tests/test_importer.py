@@ -187,6 +187,22 @@ def test_elentra_export(tiny_rw):
     assert (again.loaded, again.duplicates, again.created["residents"]) == (0, 4, [])
 
 
+
+def test_no_resident_or_observer_is_created_for_rows_that_are_rejected(tiny_rw):
+    """A name that only rejected rows carry (here an EPA the catalogue lacks) creates no one."""
+    export = (IMPORTS / "elentra_export.csv").read_text() + (
+        "2026-05-11,Pat Ghost,E9,Dr. Ghost Observer,Faculty,I needed to prompt,Direct observation,,Fine.,,No\n")
+    report = run_import(tiny_rw, export.encode(), "elentra_export.csv", "P1", "AD1")
+    assert (report.rows_read, report.loaded, report.rejected) == (8, 4, 4) and report.reconciles()
+    assert [c[2] for c in report.created["residents"]] == ["Jordan New"]
+    assert [c[1] for c in report.created["people"]] == ["Dr. Nina Novak"]
+    ghost = [r for r in report.rejections if r.row_number == 9]  # records, the header being row 1
+    assert [(r.column, r.value) for r in ghost] == [("epa_code", "E9")]
+    assert tiny_rw.execute("select count(*) from residents where name = 'Pat Ghost'").fetchone() == (0,)
+    assert tiny_rw.execute("select count(*) from people where name = 'Dr. Ghost Observer'").fetchone() == (0,)
+    created = tiny_rw.execute("select created from imports where import_id = $i", {"i": report.import_id}).fetchone()
+    assert "Ghost" not in created[0]
+
 def test_canonical_workbook_with_catalogue_and_roster(tiny_rw, tmp_path):
     from openpyxl import Workbook
 
