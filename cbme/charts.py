@@ -181,7 +181,9 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
 def feedback_mix(monthly: pd.DataFrame, since: dt.date | None = None, as_of: dt.date | None = None) -> go.Figure:
     """Completed feedback items per month, stacked by opportunity, with the shares directly observed
     and with narrative as lines on a second axis, and, given since, the period since the last review.
-    monthly has the columns of resident_feedback_monthly.sql."""
+    Given as_of inside the last month, that month's bars are paler and labelled: they hold part of a
+    month, not a drop. monthly has the columns of resident_feedback_monthly.sql."""
+    partial = _month_so_far(monthly, as_of)
     traces = []
     for opportunity, label in OPPORTUNITIES.items():
         rows = monthly[monthly["opportunity"] == opportunity]
@@ -189,22 +191,40 @@ def feedback_mix(monthly: pd.DataFrame, since: dt.date | None = None, as_of: dt.
             continue
         traces.append(dict(type="bar", x=rows["month"], y=rows["items"], name=label,
                            marker=dict(color=OPPORTUNITY_COLOURS[opportunity],
+                                       opacity=[0.4 if m == partial else 1.0 for m in rows["month"]],
                                        pattern=dict(shape=OPPORTUNITY_PATTERNS[opportunity], fgcolor="white",
                                                     fillmode="overlay", size=6)),
                            hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
     months = monthly.drop_duplicates("month")
     for column, label, dash in (("month_directly_observed", "Directly observed (%)", "solid"),
                                 ("month_with_narrative", "With narrative (%)", "dot")):
-        traces.append(dict(
-            type="scatter", x=months["month"], y=(months[column] / months["month_items"] * 100).round(0), name=label,
-            yaxis="y2", mode="lines+markers", line=dict(color="black", dash=dash, width=2),
-            marker=dict(symbol="circle" if dash == "solid" else "square-open", size=6),
-            hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
+        share = (months[column] / months["month_items"] * 100).round(0)
+        # The month not yet over is a point apart: its share rests on a few days.
+        for part, line in ((months["month"] != partial, True), (months["month"] == partial, False)):
+            if part.any():
+                traces.append(dict(
+                    type="scatter", x=months["month"][part], y=share[part], name=label, legendgroup=label,
+                    showlegend=line, yaxis="y2", mode="lines+markers" if line else "markers",
+                    line=dict(color="black", dash=dash, width=2),
+                    marker=dict(symbol="circle" if dash == "solid" else "square-open", size=6, color="black"),
+                    hovertemplate=f"{label}: %{{y}}<extra>%{{x|%b %Y}}</extra>"))
     shapes, notes = _since_review(since, as_of)
+    if partial is not None:
+        notes.append(_note(partial, f"month so far (to {as_of.day} {as_of:%b})", xanchor="right", yanchor="bottom",
+                           font=dict(size=11)))
     return _figure(traces, height=380, barmode="stack", shapes=shapes, annotations=notes,
                    yaxis=dict(title=dict(text="Items completed")),
                    yaxis2=dict(AXIS, title=dict(text="Share of items (%)"), overlaying="y", side="right",
                                range=[0, 105], tickmode="array", tickvals=[0, 25, 50, 75, 100], showgrid=False))
+
+
+def _month_so_far(monthly: pd.DataFrame, as_of: dt.date | None) -> pd.Timestamp | None:
+    """The chart's last month when the as-of date falls before that month's last day."""
+    if as_of is None or monthly.empty:
+        return None
+    start = pd.Timestamp(as_of.replace(day=1))
+    month_over = as_of == (start + pd.offsets.MonthEnd(0)).date()
+    return start if monthly["month"].max() == start and not month_over else None
 
 
 def coaching_timeline(sessions: pd.DataFrame, as_of: dt.date, next_due: dt.date | None) -> go.Figure:

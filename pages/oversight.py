@@ -80,7 +80,8 @@ def roles_section():
 
 def feedback_section():
     monthly = ui.fetch("program_feedback_by_month", actionable_min_chars=config.actionable_min_chars, **common)
-    st.plotly_chart(ui.chart(charts.feedback_mix, monthly), key="oversight_mix", config={"displayModeBar": False})
+    st.plotly_chart(ui.chart(charts.feedback_mix, monthly, None, view.as_of), key="oversight_mix",
+                    config={"displayModeBar": False})
     by_setting = ui.fetch("program_feedback_by_setting", actionable_min_chars=config.actionable_min_chars, **common)
     st.caption("By form type (all settings) and by setting, last 12 months. Low stakes are formative; high stakes "
                "(ITERs) are summative.")

@@ -66,6 +66,29 @@ def test_feedback_mix_stacks_opportunities_and_plots_shares(tiny):
     assert may == [33.0]
 
 
+
+def test_feedback_mix_marks_a_month_not_yet_over():
+    """On the 10th the month's bars hold ten days: paler and labelled, so they do not read as a drop."""
+    monthly = pd.DataFrame({
+        "month": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-02-01"]),
+        "opportunity": ["epa_observation", "field_note", "epa_observation"], "items": [8, 2, 1],
+        "month_items": [10, 10, 1], "month_directly_observed": [6, 6, 1], "month_with_narrative": [5, 5, 0]})
+    fig = charts.feedback_mix(monthly, None, dt.date(2026, 2, 10))
+    epa = next(t for t in fig.data if t.name == "EPA observation")
+    assert list(epa.marker.opacity) == [1.0, 0.4]
+    assert [(a.x, a.text) for a in fig.layout.annotations] == [(pd.Timestamp("2026-02-01"),
+                                                                 "month so far (to 10 Feb)")]
+    # The shares of the month so far are points apart from the lines of the months that are over.
+    observed = [t for t in fig.data if t.name == "Directly observed (%)"]
+    assert [(t.mode, list(t.x), list(t.y)) for t in observed] == [
+        ("lines+markers", [pd.Timestamp("2026-01-01")], [60.0]), ("markers", [pd.Timestamp("2026-02-01")], [100.0])]
+    assert [t.showlegend for t in observed] == [True, False]
+    for over in (dt.date(2026, 2, 28), None):  # the month is over, or no date given
+        fig = charts.feedback_mix(monthly, None, over)
+        assert all(o == 1.0 for t in fig.data if t.type == "bar" for o in t.marker.opacity)
+        assert not fig.layout.annotations
+        assert [t.mode for t in fig.data if t.type == "scatter"] == ["lines+markers"] * 2
+
 def test_coaching_timeline_shades_overdue_period(tiny):
     sessions = query(tiny, "resident_coaching_sessions", **R1)
     fig = charts.coaching_timeline(sessions, AS_OF, next_due=dt.date(2026, 4, 11))
@@ -133,6 +156,7 @@ def _every_chart(tiny) -> dict:
         "entrustment, WebGL, no decisions": lambda: charts.entrustment_over_time(many, stages, decisions.head(0),
                                                                                  ["E1"], AS_OF),
         "feedback mix": lambda: charts.feedback_mix(monthly, since, AS_OF),
+        "feedback mix, month not over": lambda: charts.feedback_mix(monthly, None, dt.date(2026, 2, 10)),
         "program feedback mix": lambda: charts.feedback_mix(query(tiny, "program_feedback_by_month",
                                                                   actionable_min_chars=20, **lead)),
         "coaching timeline, overdue": lambda: charts.coaching_timeline(sessions, AS_OF, dt.date(2026, 4, 11)),
