@@ -24,6 +24,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from cbme import access, db, demo, meeting
 from cbme.config import ProgramConfig
+from cbme.shared import SharedCache
 
 log = logging.getLogger("cbme")
 FACTS_CSS = """
@@ -61,13 +62,20 @@ def _open(database: str) -> duckdb.DuckDBPyConnection:
     return db.connect(path)
 
 
-# Query results and agendas are kept as shared objects (cache_resource), not copies (cache_data): a copy
-# pickles every result when stored and unpickles it on every read, a tenth of a page's time. So they are
+# Query results, agendas and charts are kept as shared objects, not copies (st.cache_data pickles a
+# result when storing it and unpickles a copy on every read, a tenth of a page's time). So they are
 # read-only: no page or function changes a result in place (tests/test_app.py checks every page).
-@st.cache_resource(ttl=3600, max_entries=5000, show_spinner=False)
-def _cached_query(database: str, version: int, name: str, params: dict, _viewer: str | None = None) -> pd.DataFrame:
-    """_viewer (not part of the cache key) runs a resident's query for one viewer allowed to see them."""
-    return db.query(_open(database), name, **params, **({"viewer": _viewer} if _viewer else {}))
+_query_results: SharedCache[pd.DataFrame] = SharedCache(max_entries=5000)
+_visible_sets: SharedCache[frozenset[str]] = SharedCache(max_entries=5000)
+_agendas: SharedCache[tuple] = SharedCache(max_entries=500)
+_charts: SharedCache[go.Figure] = SharedCache(max_entries=2000)
+
+
+def _cached_query(database: str, version: int, name: str, params: dict, viewer: str | None = None) -> pd.DataFrame:
+    """viewer (not part of the key) runs a resident's query for one viewer allowed to see them."""
+    key = (database, version, name, *sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _query_results.get(key, lambda: db.query(_open(database), name, **params,
+                                                    **({"viewer": viewer} if viewer else {})))
 
 
 def fetch(name: str, **params) -> pd.DataFrame:
@@ -87,9 +95,9 @@ def fetch(name: str, **params) -> pd.DataFrame:
     return _cached_query(database, version, name, params)
 
 
-@st.cache_resource(ttl=3600, max_entries=5000, show_spinner=False)
 def _visible_residents(database: str, version: int, viewer: str) -> frozenset[str]:
-    return frozenset(db.query(_open(database), "visible_resident_ids", viewer=viewer)["resident_id"])
+    return _visible_sets.get((database, version, viewer), lambda: frozenset(
+        db.query(_open(database), "visible_resident_ids", viewer=viewer)["resident_id"]))
 
 
 def fetch_fresh(name: str, **params) -> pd.DataFrame:
@@ -106,7 +114,11 @@ def data_version(database: str) -> int:
     writes = db.writes()  # before reading: a write committed meanwhile makes the next call read again
     known = _versions.get(database)
     if known is None or known[0] != writes:
-        known = _versions[database] = (writes, db.data_version(_open(database)))
+        version = db.data_version(_open(database))
+        if known is not None and known[1] != version:  # what was kept for the old version is never read again
+            for cache in (_query_results, _visible_sets, _agendas):
+                cache.clear()
+        known = _versions[database] = (writes, version)
     return known[1]
 
 
@@ -164,14 +176,11 @@ def meeting_agenda(view: View, config: ProgramConfig):
     """Every resident on the meeting's agenda (as of the view's date) and their statuses; see cbme.meeting.
     Built once per data version and viewer: the pages of a meeting all read the same agenda."""
     database = str(database_path())
-    return _built_agenda(database, data_version(database), view.viewer_id, view.program_id, view.as_of,
-                         config)
-
-
-@st.cache_resource(ttl=3600, max_entries=500, show_spinner=False)
-def _built_agenda(database: str, version: int, viewer: str, program_id: str, as_of: dt.date, config: ProgramConfig):
-    return meeting.load_agenda(lambda name, **params: _cached_query(database, version, name, params), viewer,
-                               program_id, as_of, config)
+    version = data_version(database)
+    return _agendas.get(  # (the settings by their repr: they hold a dict, which has no hash)
+        (database, version, view.viewer_id, view.program_id, view.as_of, repr(config)),
+        lambda: meeting.load_agenda(lambda name, **params: _cached_query(database, version, name, params),
+                                    view.viewer_id, view.program_id, view.as_of, config))
 
 
 def chart(build: Callable[..., go.Figure], *args) -> go.Figure:
@@ -181,7 +190,7 @@ def chart(build: Callable[..., go.Figure], *args) -> go.Figure:
     digest = hashlib.blake2b(f"{build.__module__}.{build.__qualname__}".encode(), digest_size=20)
     for arg in args:
         digest.update(_content(arg))
-    return _built_chart(digest.hexdigest(), build, args)
+    return _charts.get(digest.digest(), lambda: build(*args))
 
 
 def _content(value) -> bytes:
@@ -206,14 +215,9 @@ def _content(value) -> bytes:
 _frame_contents: dict[int, tuple[weakref.ref, bytes]] = {}
 
 
-@st.cache_resource(ttl=3600, max_entries=2000, show_spinner=False)
-def _built_chart(digest: str, _build: Callable[..., go.Figure], _args: tuple) -> go.Figure:
-    return _build(*_args)
-
-
 def clear_caches() -> None:
     """Forget every cached query result, agenda and chart of this process (the connection stays open)."""
-    for cache in (_cached_query, _visible_residents, _built_agenda, _built_chart):
+    for cache in (_query_results, _visible_sets, _agendas, _charts):
         cache.clear()
 
 
