@@ -46,8 +46,11 @@ def connection() -> duckdb.DuckDBPyConnection:
     return _open(str(database_path()))
 
 
-@st.cache_resource(show_spinner=False)
 def _open(database: str) -> duckdb.DuckDBPyConnection:
+    return _connections.get(database, lambda: _connect(database))
+
+
+def _connect(database: str) -> duckdb.DuckDBPyConnection:
     path = Path(database)
     if not path.exists():
         with st.spinner("First run: building the demo program (a few seconds)..."):
@@ -65,6 +68,7 @@ def _open(database: str) -> duckdb.DuckDBPyConnection:
 # Query results, agendas and charts are kept as shared objects, not copies (st.cache_data pickles a
 # result when storing it and unpickles a copy on every read, a tenth of a page's time). So they are
 # read-only: no page or function changes a result in place (tests/test_app.py checks every page).
+_connections: SharedCache[duckdb.DuckDBPyConnection] = SharedCache(max_entries=16)
 _query_results: SharedCache[pd.DataFrame] = SharedCache(max_entries=5000)
 _visible_sets: SharedCache[frozenset[str]] = SharedCache(max_entries=5000)
 _agendas: SharedCache[tuple] = SharedCache(max_entries=500)
