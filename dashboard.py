@@ -40,18 +40,17 @@ with st.sidebar:
         st.warning("You hold no role in any program, so there is nothing to show. Ask your program's "
                    "administrator for access.")
         st.stop()
+    names = dict(zip(programs["program_id"], programs["name"]))
     program_id = ui.linked_selectbox(
-        "Program", dict(zip(programs["program_id"], programs["name"])), param="program", key="frame_program",
-        persist_state="session",
+        "Program", names, param="program", key="frame_program", persist_state="session",
         refused="The link names a program you hold no role in; showing one of yours.")
     as_of = st.date_input("As of", value=dt.date.today(), key="as_of", bind="query-params",
                           format="YYYY-MM-DD",
                           help="Everything is computed with the data up to this date, as a committee "
                                "sees it on its meeting day.")
 
-roles = frozenset(programs.loc[programs["program_id"] == program_id, "roles"].iloc[0])
-program_name = programs.loc[programs["program_id"] == program_id, "name"].iloc[0]
-ui.set_view(ui.View(viewer.person_id, viewer.name, roles, program_id, program_name, as_of))
+roles = frozenset(dict(zip(programs["program_id"], programs["roles"]))[program_id])
+ui.set_view(ui.View(viewer.person_id, viewer.name, roles, program_id, names[program_id], as_of))
 pages = [st.Page(path, title=title, icon=icon, url_path=url_path)
          for path, title, icon, url_path, allowed in PAGES if roles & allowed]
 page = st.navigation(pages)
