@@ -32,15 +32,17 @@ else:
     shown = ["status", "name", "stage", "reasons", "since_last_review", "due", "coach_name", "coach_on_committee",
              "decision_this_meeting"]
     table = agenda.assign(
+        status=agenda["status"].map(lambda label: [label]),  # a coloured label (a styled table costs 7 ms a run)
         stage=agenda["stage"].fillna("-") + " · PGY" + agenda["pgy"].astype(str),
         coach_on_committee=agenda["coach_on_committee"].map({True: "yes", False: "no"}).fillna("-"),
-        decision_this_meeting=agenda["decision_this_meeting"].fillna("—"))[shown]  # styling costs per cell
-    colour = {LIGHT_LABELS[light]: f"background-color: {LIGHT_BACKGROUNDS[light]}" for light in LIGHT_LABELS}
+        decision_this_meeting=agenda["decision_this_meeting"].fillna("—"))[shown]
     picked = st.dataframe(
-        table.style.map(lambda label: colour.get(label, ""), subset=["status"]),
-        hide_index=True, on_select="rerun", selection_mode="single-row", key="meeting_table",
+        table, hide_index=True, on_select="rerun", selection_mode="single-row", key="meeting_table",
         column_config={
-            "status": st.column_config.TextColumn("Status", width="small"), "name": "Resident",
+            "status": st.column_config.MultiselectColumn(
+                "Status", width="small", options=list(LIGHT_LABELS.values()),
+                color=[LIGHT_BACKGROUNDS[light] for light in LIGHT_LABELS]),
+            "name": "Resident",
             "stage": "Stage", "reasons": st.column_config.TextColumn("Why", width="large"),
             "since_last_review": st.column_config.TextColumn("Since last review", width="medium"),
             "due": "Due because", "coach_name": "Coach", "coach_on_committee": "Coach on committee",
