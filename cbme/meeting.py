@@ -5,7 +5,8 @@ who opens the same meeting."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -26,29 +27,34 @@ def statuses(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramC
     }
 
 
-def due_reasons(row, light: str, as_of: dt.date, config: ProgramConfig) -> list[str]:
-    """Why a resident is due for review at this meeting; empty when not due."""
+def due_reasons(row: Mapping, light: str, as_of: dt.date, config: ProgramConfig) -> list[str]:
+    """Why a resident is due for review at this meeting; empty when not due. row is a meeting_agenda.sql row."""
     reasons = []
-    last = row.previous_decision_date
+    last = row["previous_decision_date"]
     if pd.isna(last):
         reasons.append("no decision yet")
-    elif last.date() <= (pd.Timestamp(as_of) - pd.DateOffset(months=config.review_due_months)).date():
+    elif last.date() <= _months_before(as_of, config.review_due_months):
         reasons.append(f"last decision over {config.review_due_months} months ago")
-    if row.new_flags:
+    if row["new_flags"]:
         reasons.append("flag")
     if light in (RED, AMBER):
         reasons.append(f"{light} status")
-    if row.added_by_hand:
+    if row["added_by_hand"]:
         reasons.append("added by hand")
     return reasons
 
 
-def since_text(row) -> str:
-    """What changed since the resident's previous decision, in a line."""
-    achieved = ", ".join(row.epas_newly_achieved_list) if row.epas_newly_achieved else ""
-    return (f"{row.new_observations} observations · {row.epas_newly_achieved} EPA(s) newly achieved"
-            f"{f' ({achieved})' if achieved else ''} · {row.new_flags} flag(s) · {row.new_narratives} narratives · "
-            f"coaching {row.coaching_held} held, {row.coaching_missed} missed")
+@functools.cache
+def _months_before(day: dt.date, months: int) -> dt.date:
+    return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
+
+
+def since_text(row: Mapping) -> str:
+    """What changed since the resident's previous decision, in a line. row is a meeting_agenda.sql row."""
+    achieved = ", ".join(row["epas_newly_achieved_list"]) if row["epas_newly_achieved"] else ""
+    return (f"{row['new_observations']} observations · {row['epas_newly_achieved']} EPA(s) newly achieved"
+            f"{f' ({achieved})' if achieved else ''} · {row['new_flags']} flag(s) · {row['new_narratives']} "
+            f"narratives · coaching {row['coaching_held']} held, {row['coaching_missed']} missed")
 
 
 def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramConfig,
@@ -56,14 +62,13 @@ def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: Prog
     """Every resident ordered by concern (red, amber, not enough evidence, green; then flags, then the
     number of reasons, then name), with the status and due reasons of each; due_only() narrows it."""
     found = statuses(agenda_rows, evidence, config)
-    agenda = agenda_rows.copy()
-    agenda["light"] = [found[r].light for r in agenda["resident_id"]]
-    agenda["status"] = agenda["light"].map(LIGHT_LABELS)
-    agenda["reasons"] = [found[r].summary for r in agenda["resident_id"]]
-    agenda["reason_count"] = [len(found[r].reasons) for r in agenda["resident_id"]]
-    agenda["due"] = [", ".join(due_reasons(row, row.light, as_of, config)) for row in agenda.itertuples()]
-    agenda["since_last_review"] = [since_text(row) for row in agenda.itertuples()]
-    agenda["concern"] = agenda["light"].map(CONCERN)
+    rows = agenda_rows.to_dict("records")  # plain records, as in statuses()
+    status = [found[row["resident_id"]] for row in rows]
+    agenda = agenda_rows.assign(
+        light=[s.light for s in status], status=[LIGHT_LABELS[s.light] for s in status],
+        reasons=[s.summary for s in status], reason_count=[len(s.reasons) for s in status],
+        due=[", ".join(due_reasons(row, s.light, as_of, config)) for row, s in zip(rows, status)],
+        since_last_review=[since_text(row) for row in rows], concern=[CONCERN[s.light] for s in status])
     agenda = agenda.sort_values(["concern", "new_flags", "reason_count", "name"],
                                 ascending=[True, False, False, True], kind="stable")
     return agenda.reset_index(drop=True), found

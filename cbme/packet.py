@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.io as pio
 from fpdf import FPDF
 
-from cbme import charts, meeting
+from cbme import charts
 from cbme.config import ProgramConfig
 from cbme.labels import COACHING_MODELS, OPPORTUNITIES, STAGES
 from cbme.rules import coaching_status
@@ -83,7 +83,7 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
                     f"{row.previous_decision_status} ({row.previous_decision_date:%Y-%m-%d})")],
             light=LIGHT_LABELS[statuses[row.resident_id].light],
             reasons=[r.text for r in statuses[row.resident_id].reasons],
-            since=meeting.since_text(row),
+            since=row.since_last_review,
             coaching=[f"Coaching {coaching.verdict}."] + coaching.reasons,
             learning_plan=[] if plan is None else [
                 ("Strengths", plan["plan_strengths"]), ("Areas for improvement", plan["plan_improvement"]),
