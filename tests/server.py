@@ -74,3 +74,12 @@ def wait_for_script(page, timeout_ms: int = 60_000) -> None:
     """Wait until the Streamlit script has run to the end and the page settled."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
     page.wait_for_load_state("networkidle")
+
+
+def download(page, button: str, folder: Path) -> Path:
+    """Click a download button; the file saved into folder under the name the dashboard gives it."""
+    with page.expect_download() as started:
+        page.get_by_role("button", name=button).click()
+    path = folder / started.value.suggested_filename
+    started.value.save_as(path)
+    return path

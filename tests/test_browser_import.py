@@ -10,7 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 from cbme import db
 from cbme.importer import SPECS
 from tests.conftest import FIXTURES
-from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
+from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, download, wait_for_script
 
 
 def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
@@ -39,15 +39,6 @@ def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
     assert con.execute("select rows_read, rows_loaded, rows_rejected, imported_by from imports").fetchall() == [
         (7, 4, 3, "AD1")]
     con.close()
-
-
-def download(page, button: str, folder):
-    """Click a download button; the file saved into folder under the name the dashboard gives it."""
-    with page.expect_download() as started:
-        page.get_by_role("button", name=button).click()
-    path = folder / started.value.suggested_filename
-    started.value.save_as(path)
-    return path
 
 
 def test_template_and_audit_downloads_are_written_when_clicked(tiny_file, tmp_path):

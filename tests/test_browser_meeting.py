@@ -1,12 +1,14 @@
-"""The meeting journey in a real browser: open the meeting, step to a red-status resident, record a
-decision, and find it in the history after a reload."""
+"""The meeting journey in a real browser: open the meeting, export its agenda, step to a red-status
+resident, record a decision, and find it in the history after a reload."""
 
 import shutil
 
+import pandas as pd
 from playwright.sync_api import expect, sync_playwright
 
+from cbme import db
 from tests.conftest import DEMO_END
-from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
+from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, download, wait_for_script
 
 
 def test_meeting_journey(demo_database, tmp_path):
@@ -15,7 +17,7 @@ def test_meeting_journey(demo_database, tmp_path):
     meeting = DEMO_END.isoformat()
     with dashboard_server(database) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
         page.goto(f"{url}/meeting?as_of={meeting}")
         wait_for_script(page)
         page.get_by_label("Viewing as (demo user)").click()
@@ -26,6 +28,12 @@ def test_meeting_journey(demo_database, tmp_path):
         # The agenda is ordered by concern: its first resident is red. Present it.
         present = page.get_by_role("button", name="Present ")
         name = present.inner_text().split("Present ")[-1].strip()  # after the icon's name
+        on_agenda = int(page.get_by_test_id("stMetricValue").first.inner_text())
+
+        # The agenda's export, written when clicked: the residents shown, in the same order.
+        exported = pd.read_csv(download(page, "Agenda with statuses and decisions (CSV)", tmp_path))
+        wait_for_script(page)
+        assert len(exported) == on_agenda and (exported.at[0, "name"], exported.at[0, "status"]) == (name, "Red")
         present.click()
         wait_for_script(page)
         expect(page.get_by_text("resident 1 of")).to_be_visible()
@@ -68,3 +76,6 @@ def test_meeting_journey(demo_database, tmp_path):
         expect(history).to_have_count(1)
         expect(page.get_by_text(f"{meeting} · Not progressing as expected").first).to_be_visible()
         browser.close()
+    con = db.connect(database, read_only=True)
+    assert con.execute("select count(*) from audit_log where action = 'export agenda'").fetchone() == (1,)
+    con.close()
