@@ -17,7 +17,11 @@ from cbme.status import AMBER, CONCERN, LIGHT_LABELS, RED, ResidentStatus, resid
 def statuses(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramConfig) -> dict[str, ResidentStatus]:
     """Each resident's status from meeting_agenda.sql and meeting_epa_evidence.sql rows."""
     by_resident: dict[str, list[dict]] = {}
-    for row in evidence.to_dict("records"):  # plain records: pandas row access costs more than the rules
+    # Plain records (pandas row access costs more than the rules), built column by column: to_dict()
+    # converts each text cell on its own, three times slower on the evidence's codes.
+    columns = list(evidence.columns)
+    for values in zip(*(evidence[c].tolist() for c in columns)):
+        row = dict(zip(columns, values))
         by_resident.setdefault(row["resident_id"], []).append(row)
     columns = ["resident_id", "stage", "months_in_stage", "new_flags", "review_since"]
     return {
