@@ -58,3 +58,4 @@ try:
     page.run()
 except Exception as error:  # control-flow exceptions (rerun, stop) are not Exceptions
     ui.show_error(error)
+ui.settle_process()
