@@ -49,8 +49,7 @@ def _figure(traces: list[dict] | dict, height: int, xaxis: dict | None = None, y
         height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), xaxis={**AXIS, **(xaxis or {})},
         yaxis={**AXIS, **(yaxis or {})}, **{key: value for key, value in layout.items() if value != []}),
-        _validate=VALIDATE)
-
+        _validate=VALIDATE)  # (plotly's own switch; empty shape and note lists left out, as plotly leaves them)
 
 
 def _vline(x, **line) -> dict:
