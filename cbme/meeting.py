@@ -5,7 +5,6 @@ who opens the same meeting."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Mapping
 
 import pandas as pd
@@ -19,9 +18,9 @@ def statuses(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramC
     by_resident: dict[str, list[dict]] = {}
     # Plain records (pandas row access costs more than the rules), built column by column: to_dict()
     # converts each text cell on its own, three times slower on the evidence's codes.
-    columns = list(evidence.columns)
-    for values in zip(*(evidence[c].tolist() for c in columns)):
-        row = dict(zip(columns, values))
+    fields = list(evidence.columns)
+    for values in zip(*(evidence[c].tolist() for c in fields)):
+        row = dict(zip(fields, values))
         by_resident.setdefault(row["resident_id"], []).append(row)
     columns = ["resident_id", "stage", "months_in_stage", "new_flags", "review_since"]
     return {
@@ -31,13 +30,14 @@ def statuses(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: ProgramC
     }
 
 
-def due_reasons(row: Mapping, light: str, as_of: dt.date, config: ProgramConfig) -> list[str]:
-    """Why a resident is due for review at this meeting; empty when not due. row is a meeting_agenda.sql row."""
+def due_reasons(row: Mapping, light: str, decided_before: dt.date, config: ProgramConfig) -> list[str]:
+    """Why a resident is due for review at this meeting; empty when not due. row is a meeting_agenda.sql
+    row; a last decision on or before decided_before (review_due_months before the meeting) is overdue."""
     reasons = []
     last = row["previous_decision_date"]
     if pd.isna(last):
         reasons.append("no decision yet")
-    elif last.date() <= _months_before(as_of, config.review_due_months):
+    elif last.date() <= decided_before:
         reasons.append(f"last decision over {config.review_due_months} months ago")
     if row["new_flags"]:
         reasons.append("flag")
@@ -46,11 +46,6 @@ def due_reasons(row: Mapping, light: str, as_of: dt.date, config: ProgramConfig)
     if row["added_by_hand"]:
         reasons.append("added by hand")
     return reasons
-
-
-@functools.cache
-def _months_before(day: dt.date, months: int) -> dt.date:
-    return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
 
 
 def since_text(row: Mapping) -> str:
@@ -66,12 +61,13 @@ def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: Prog
     """Every resident ordered by concern (red, amber, not enough evidence, green; then flags, then the
     number of reasons, then name), with the status and due reasons of each; due_only() narrows it."""
     found = statuses(agenda_rows, evidence, config)
-    rows = agenda_rows.to_dict("records")  # plain records, as in statuses()
+    rows = agenda_rows.to_dict("records")  # (its dates convert faster whole than column by column)
     status = [found[row["resident_id"]] for row in rows]
+    decided_before = (pd.Timestamp(as_of) - pd.DateOffset(months=config.review_due_months)).date()
     agenda = agenda_rows.assign(
         light=[s.light for s in status], status=[LIGHT_LABELS[s.light] for s in status],
         reasons=[s.summary for s in status], reason_count=[len(s.reasons) for s in status],
-        due=[", ".join(due_reasons(row, s.light, as_of, config)) for row, s in zip(rows, status)],
+        due=[", ".join(due_reasons(row, s.light, decided_before, config)) for row, s in zip(rows, status)],
         since_last_review=[since_text(row) for row in rows], concern=[CONCERN[s.light] for s in status])
     agenda = agenda.sort_values(["concern", "new_flags", "reason_count", "name"],
                                 ascending=[True, False, False, True], kind="stable")
