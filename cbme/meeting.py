@@ -74,13 +74,20 @@ def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, config: Prog
     return agenda.reset_index(drop=True), found
 
 
+def agenda_queries(viewer: str, program_id: str, as_of: dt.date, config: ProgramConfig) -> list[tuple[str, dict]]:
+    """The (name, parameters) of the meeting's two queries, whose results build_agenda() takes in order."""
+    common = dict(viewer=viewer, program_id=program_id, as_of=as_of)
+    return [("meeting_agenda", common),
+            ("meeting_epa_evidence", dict(recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings,
+                                          trend_months=config.trend_months,
+                                          actionable_min_chars=config.actionable_min_chars, **common))]
+
+
 def load_agenda(fetch: Callable[..., pd.DataFrame], viewer: str, program_id: str, as_of: dt.date,
                 config: ProgramConfig) -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
     """build_agenda() on the meeting's two queries, run by fetch(name, **params)."""
-    common = dict(viewer=viewer, program_id=program_id, as_of=as_of)
-    evidence = fetch("meeting_epa_evidence", recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings,
-                     trend_months=config.trend_months, actionable_min_chars=config.actionable_min_chars, **common)
-    return build_agenda(fetch("meeting_agenda", **common), evidence, config, as_of)
+    return build_agenda(*(fetch(name, **params) for name, params in agenda_queries(viewer, program_id, as_of, config)),
+                        config, as_of)
 
 
 def due_only(agenda: pd.DataFrame) -> pd.DataFrame:

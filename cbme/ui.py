@@ -14,6 +14,7 @@ import traceback
 import uuid
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -99,6 +100,20 @@ def fetch(name: str, **params) -> pd.DataFrame:
             and params["resident_id"] in _visible_residents(database, version, viewer):
         return _cached_query(database, version, name, {k: v for k, v in params.items() if k != "viewer"}, viewer)
     return _cached_query(database, version, name, params)
+
+
+# One thread less than the cores: with the session's own thread, a page's queries run as many at a time as
+# there are cores (a query this small is mostly planning, on one core).
+_prefetcher = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="cbme-prefetch")
+
+
+def prefetch(*requests: tuple[str, dict]) -> None:
+    """Start fetch(name, **params) for each (name, params) on another thread and return at once: the
+    page's own fetch of it later finds the result, or waits for it if it is still being computed, or
+    computes it itself if no thread has started it yet (a busy server). Start the queries a page will
+    need next while it works on the one it needs now; the database runs them on the other core."""
+    for name, params in requests:
+        _prefetcher.submit(fetch, name, **params)
 
 
 def _visible_residents(database: str, version: int, viewer: str) -> frozenset[str]:
@@ -198,10 +213,15 @@ def meeting_agenda(view: View, config: ProgramConfig):
     Built once per data version and viewer: the pages of a meeting all read the same agenda."""
     database = str(database_path())
     version = data_version(database)
+
+    def build():
+        queries = meeting.agenda_queries(view.viewer_id, view.program_id, view.as_of, config)
+        prefetch(*queries[1:])
+        return meeting.build_agenda(*(_cached_query(database, version, name, params) for name, params in queries),
+                                    config, view.as_of)
+
     return _agendas.get(  # (the settings by their repr: they hold a dict, which has no hash)
-        (database, version, view.viewer_id, view.program_id, view.as_of, repr(config)),
-        lambda: meeting.load_agenda(lambda name, **params: _cached_query(database, version, name, params),
-                                    view.viewer_id, view.program_id, view.as_of, config))
+        (database, version, view.viewer_id, view.program_id, view.as_of, repr(config)), build)
 
 
 def chart(build: Callable[..., go.Figure], *args) -> go.Figure:

@@ -42,6 +42,10 @@ st.page_link("pages/resident.py", label="Open the full progression page", icon="
 
 since = pair["last_held"].date() if pd.notna(pair["last_held"]) else pair["pairing_start"].date()
 params = dict(viewer=view.viewer_id, resident_id=resident_id, as_of=view.as_of)
+since_params = dict(since=since, **params)
+narrative_params = dict(epa_codes=[], form_types=[], date_from=since + dt.timedelta(days=1), date_to=view.as_of,
+                        search="", **params)
+ui.prefetch(("coachee_since_session", since_params), ("resident_narratives", narrative_params))
 sessions = ui.fetch("resident_coaching_sessions", **params)
 plan = sessions[(sessions["status"] == "held") & (sessions["scheduled_date"].dt.date <= view.as_of)]
 left, right = st.columns(2)
@@ -59,7 +63,7 @@ with left:
                 st.text(last[column] if isinstance(last[column], str) else "Not recorded")
 with right:
     st.subheader(f"Since then ({since:%Y-%m-%d})")
-    epas = ui.fetch("coachee_since_session", since=since, **params)
+    epas = ui.fetch("coachee_since_session", **since_params)
     observed = epas[epas["observations_since"] > 0]
     newly = ", ".join(epas.loc[epas["newly_achieved"], "epa_code"]) or "none"
     exposure = ", ".join(epas.loc[epas["needs_exposure"] & (epas["observations_since"] == 0), "epa_code"]) or "none"
@@ -69,8 +73,7 @@ with right:
                  column_config={"epa_code": "EPA", "observations_since": "Observations",
                                 "mean_before": st.column_config.NumberColumn("Entrustment before", format="%.1f"),
                                 "mean_since": st.column_config.NumberColumn("Entrustment since", format="%.1f")})
-narratives = ui.fetch("resident_narratives", epa_codes=[], form_types=[], date_from=since + dt.timedelta(days=1),
-                      date_to=view.as_of, search="", **params)
+narratives = ui.fetch("resident_narratives", **narrative_params)
 flags = narratives[narratives["flag"].notna()]
 iters = narratives[narratives["form_type"] == "iter"]
 st.subheader(f"New narratives since ({len(narratives)}; {len(flags)} flagged; {len(iters)} ITERs)")

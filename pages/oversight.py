@@ -16,6 +16,9 @@ st.caption(f"As of {view.as_of:%Y-%m-%d}. Coaching cadence {config.coaching_cade
 
 
 def coaching_section():
+    workload_params = dict(ceiling=config.coach_max_coachees, **common)
+    ui.prefetch(("residents_without_coach", common), ("coach_workload", workload_params),
+                ("program_coaching_sessions", common))
     pairs = ui.fetch("coaching_pairs", cadence_days=config.coaching_cadence_days, coach_id="", **common)
     overdue = pairs[pairs["days_overdue"] > 0]
     cols = st.columns(4)
@@ -41,7 +44,7 @@ def coaching_section():
     if not uncoached.empty:
         st.warning("Residents without a coach: " + ", ".join(uncoached["name"]), icon=":material/person_off:")
     st.subheader("Coach workload and missed sessions (last 12 months)")
-    workload = ui.fetch("coach_workload", ceiling=config.coach_max_coachees, **common)
+    workload = ui.fetch("coach_workload", **workload_params)
     left, right = st.columns([1.1, 1])
     left.plotly_chart(ui.chart(charts.coach_workload, workload, config.coach_max_coachees), key="oversight_workload",
                       config={"displayModeBar": False})
@@ -79,10 +82,12 @@ def roles_section():
 
 
 def feedback_section():
+    by_setting_params = dict(actionable_min_chars=config.actionable_min_chars, **common)
+    ui.prefetch(("program_feedback_by_setting", by_setting_params))
     monthly = ui.fetch("program_feedback_by_month", actionable_min_chars=config.actionable_min_chars, **common)
     st.plotly_chart(ui.chart(charts.feedback_mix, monthly, None, view.as_of), key="oversight_mix",
                     config={"displayModeBar": False})
-    by_setting = ui.fetch("program_feedback_by_setting", actionable_min_chars=config.actionable_min_chars, **common)
+    by_setting = ui.fetch("program_feedback_by_setting", **by_setting_params)
     st.caption("By form type (all settings) and by setting, last 12 months. Low stakes are formative; high stakes "
                "(ITERs) are summative.")
     st.dataframe(by_setting.assign(form_type=by_setting["form_type"].map(OPPORTUNITIES)), hide_index=True,
@@ -95,6 +100,7 @@ def feedback_section():
 
 
 def assessors_section():
+    ui.prefetch(("relational_continuity", common))
     st.subheader("Assessor calibration")
     calibration = ui.fetch("assessor_calibration", min_ratings=config.calibration_min_ratings, **common)
     beyond = calibration[calibration["z_score"].abs() >= config.calibration_z]

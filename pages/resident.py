@@ -25,6 +25,7 @@ resident_id = ui.linked_selectbox(
     help="The residents your role lets you see. The page address links to the chosen resident.")
 params = dict(resident_id=resident_id, **scope)
 ui.audit_once("open resident", resident_id=resident_id)
+ui.prefetch(("resident_profile", params))  # while the program's agenda is read
 
 # Meeting view: presenting the agenda of the meeting on the as-of date, one resident after another.
 everyone, statuses = ui.meeting_agenda(view, config)
@@ -63,6 +64,7 @@ if review is not None:
 
 
 def progress_section():
+    ui.prefetch(*((name, params) for name in ("resident_entrustment", "resident_stage_history", "resident_decisions")))
     progress = ui.fetch("resident_epa_progress", **params)
     current = progress[progress["stage"] == profile["stage"]]
     st.subheader("EPAs achieved against the assessment plan")
@@ -114,6 +116,7 @@ def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
 
 
 def feedback_section():
+    ui.prefetch(("resident_feedback_monthly", params))
     summary = ui.fetch("resident_feedback_summary", actionable_min_chars=config.actionable_min_chars, **params)
     total = summary[summary["opportunity"] == "all assessments"]
     if total.empty or not total.iloc[0]["items"]:
@@ -168,9 +171,11 @@ def narratives_section():
 
 
 def coaching_section():
+    pairs_params = dict(viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
+                        cadence_days=config.coaching_cadence_days, coach_id="")
+    ui.prefetch(("coaching_pairs", pairs_params))
     sessions = ui.fetch("resident_coaching_sessions", **params)
-    pairs = ui.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
-                     cadence_days=config.coaching_cadence_days, coach_id="")
+    pairs = ui.fetch("coaching_pairs", **pairs_params)
     pair = next((p for _, p in pairs[pairs["resident_id"] == resident_id].iterrows()), None)
     status = coaching_status(pair, view.as_of, config.coaching_cadence_days)
     message = " ".join(status.reasons)
