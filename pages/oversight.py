@@ -45,10 +45,10 @@ def coaching_section():
         st.warning("Residents without a coach: " + ", ".join(uncoached["name"]), icon=":material/person_off:")
     st.subheader("Coach workload and missed sessions (last 12 months)")
     workload = ui.fetch("coach_workload", **workload_params)
-    left, right = st.columns([1.1, 1])
-    left.plotly_chart(ui.chart(charts.coach_workload, workload, config.coach_max_coachees), key="oversight_workload",
-                      config={"displayModeBar": False})
-    right.dataframe(workload, hide_index=True, column_order=[
+    # The chart has the page's width: a label of a bar over the ceiling ran past a half-width column.
+    st.plotly_chart(ui.chart(charts.coach_workload, workload, config.coach_max_coachees), key="oversight_workload",
+                    config={"displayModeBar": False})
+    st.dataframe(workload, hide_index=True, column_order=[
         "coach_name", "held", "cancelled_by_resident", "cancelled_by_coach", "no_show", "missed_share"],
         column_config={"coach_name": "Coach", "held": "Held", "cancelled_by_resident": "Cancelled by resident",
                        "cancelled_by_coach": "Cancelled by coach", "no_show": "No-show",
