@@ -77,6 +77,7 @@ def sign_in() -> Viewer:
     if person_id is None:
         _refuse(f"You are signed in as {identity}, but no one has given this account access yet. "
                 "Ask your program's administrator.")
+    ui.prefetch(("viewer_programs", dict(viewer=person_id)))  # read by the frame next, after the audit write
     name = ui.fetch("person", person_id=person_id).iloc[0]["name"]
     viewer = Viewer(person_id, name, identity, current)
     if st.session_state.get("frame_signed_in") != person_id:

@@ -24,8 +24,8 @@ resident_id = ui.linked_selectbox(
             "residents below.",
     help="The residents your role lets you see. The page address links to the chosen resident.")
 params = dict(resident_id=resident_id, **scope)
+ui.prefetch(("resident_profile", params))  # while the audit event is written and the program's agenda read
 ui.audit_once("open resident", resident_id=resident_id)
-ui.prefetch(("resident_profile", params))  # while the program's agenda is read
 
 # Meeting view: presenting the agenda of the meeting on the as-of date, one resident after another.
 everyone, statuses = ui.meeting_agenda(view, config)

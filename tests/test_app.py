@@ -3,7 +3,6 @@
 import gc
 import html
 import re
-import threading
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -187,28 +186,19 @@ def test_no_page_changes_a_shared_query_result(app, monkeypatch):
     assert [name for name, result, made_as in made if not result.equals(made_as)] == []
 
 
-def test_every_query_a_page_starts_ahead_is_one_it_reads(app, monkeypatch):
+def test_every_query_a_page_starts_ahead_is_one_it_reads(app, query_reads):
     """ui.prefetch only starts what the same page run then fetches, with the same parameters: a request
     that drifted from the page's own fetch would run a query for nothing, on the core the page needs."""
-    read = {"ahead": [], "page": []}
-    cached_query = ui._cached_query
-
-    def recorded(database, version, name, params, viewer=None):
-        ahead = threading.current_thread().name.startswith("cbme-prefetch")
-        read["ahead" if ahead else "page"].append(str((name, sorted(params.items()))))
-        return cached_query(database, version, name, params, viewer)
-
-    monkeypatch.setattr(ui, "_cached_query", recorded)
     started = set()
     for user, page, params in EVERY_PAGE:
         at = app(user, page=page, **params)
         ui.clear_caches()  # the page again with nothing cached: everything it needs is read or started
-        read["ahead"].clear()
-        read["page"].clear()
+        query_reads["ahead"].clear()
+        query_reads["page"].clear()
         at.run()
         assert not at.exception, page
-        assert set(read["ahead"]) <= set(read["page"]), page
-        started |= {request.split("'")[1] for request in read["ahead"]}
+        assert set(query_reads["ahead"]) <= set(query_reads["page"]), page
+        started |= {name for name, _ in query_reads["ahead"]}
     assert {"meeting_epa_evidence", "resident_profile", "resident_entrustment", "coach_workload"} <= started
 
 

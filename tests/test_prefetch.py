@@ -53,3 +53,10 @@ def test_a_query_that_fails_ahead_fails_again_where_the_page_reads_it(computed, 
     ui.prefetch(("resident_profile", PROFILE))
     with pytest.raises(duckdb.InvalidInputException, match="cannot be read"):
         ui.fetch("resident_profile", **PROFILE)
+
+
+def test_signing_in_starts_the_viewers_programs_while_it_records_the_sign_in(signed_in, query_reads):
+    at = signed_in("hale@example.org", page="pages/resident.py", resident="R2")
+    assert ("viewer_programs", str([("viewer", "L1")])) in query_reads["ahead"]
+    assert set(query_reads["ahead"]) <= set(query_reads["page"])
+    assert at.selectbox(key="resident").value == "R2"
