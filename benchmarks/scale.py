@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from benchmarks.datasets import Size
@@ -230,8 +231,10 @@ def plots(results: dict, out_dir: Path) -> list[Path]:
         images["concurrency.png"] = spread
     kaleido.start_sync_server(silence_warnings=True)
     try:
-        for name, fig in images.items():
-            (out_dir / name).write_bytes(pio.to_image(fig, format="png"))
+        with warnings.catch_warnings():  # plotly hands the running server options it has no use for
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            for name, fig in images.items():
+                (out_dir / name).write_bytes(pio.to_image(fig, format="png"))
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
     return [out_dir / name for name in images]
