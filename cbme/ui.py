@@ -215,10 +215,9 @@ def meeting_agenda(view: View, config: ProgramConfig):
     version = data_version(database)
 
     def build():
-        queries = meeting.agenda_queries(view.viewer_id, view.program_id, view.as_of, config)
-        prefetch(*queries[1:])
-        return meeting.build_agenda(*(_cached_query(database, version, name, params) for name, params in queries),
-                                    config, view.as_of)
+        prefetch(*meeting.agenda_queries(view.viewer_id, view.program_id, view.as_of, config)[1:])  # both at once
+        return meeting.load_agenda(lambda name, **params: _cached_query(database, version, name, params),
+                                   view.viewer_id, view.program_id, view.as_of, config)
 
     return _agendas.get(  # (the settings by their repr: they hold a dict, which has no hash)
         (database, version, view.viewer_id, view.program_id, view.as_of, repr(config)), build)

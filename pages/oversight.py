@@ -82,12 +82,12 @@ def roles_section():
 
 
 def feedback_section():
-    by_setting_params = dict(actionable_min_chars=config.actionable_min_chars, **common)
-    ui.prefetch(("program_feedback_by_setting", by_setting_params))
-    monthly = ui.fetch("program_feedback_by_month", actionable_min_chars=config.actionable_min_chars, **common)
+    mix_params = dict(actionable_min_chars=config.actionable_min_chars, **common)
+    ui.prefetch(("program_feedback_by_setting", mix_params))
+    monthly = ui.fetch("program_feedback_by_month", **mix_params)
     st.plotly_chart(ui.chart(charts.feedback_mix, monthly, None, view.as_of), key="oversight_mix",
                     config={"displayModeBar": False})
-    by_setting = ui.fetch("program_feedback_by_setting", **by_setting_params)
+    by_setting = ui.fetch("program_feedback_by_setting", **mix_params)
     st.caption("By form type (all settings) and by setting, last 12 months. Low stakes are formative; high stakes "
                "(ITERs) are summative.")
     st.dataframe(by_setting.assign(form_type=by_setting["form_type"].map(OPPORTUNITIES)), hide_index=True,

@@ -30,7 +30,7 @@ def test_meeting_journey(demo_database, tmp_path):
         name = present.inner_text().split("Present ")[-1].strip()  # after the icon's name
         on_agenda = int(page.get_by_test_id("stMetricValue").first.inner_text())
 
-        # The agenda's export, written when clicked: the residents shown, in the same order.
+        # The agenda's export: the residents shown, in the same order.
         exported = pd.read_csv(download(page, "Agenda with statuses and decisions (CSV)", tmp_path))
         wait_for_script(page)
         assert len(exported) == on_agenda and (exported.at[0, "name"], exported.at[0, "status"]) == (name, "Red")

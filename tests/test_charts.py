@@ -66,7 +66,6 @@ def test_feedback_mix_stacks_opportunities_and_plots_shares(tiny):
     assert may == [33.0]
 
 
-
 def test_feedback_mix_marks_a_month_not_yet_over():
     """On the 10th the month's bars hold ten days: paler and labelled, so they do not read as a drop."""
     monthly = pd.DataFrame({
@@ -88,6 +87,7 @@ def test_feedback_mix_marks_a_month_not_yet_over():
         assert all(o == 1.0 for t in fig.data if t.type == "bar" for o in t.marker.opacity)
         assert not fig.layout.annotations
         assert [t.mode for t in fig.data if t.type == "scatter"] == ["lines+markers"] * 2
+
 
 def test_coaching_timeline_shades_overdue_period(tiny):
     sessions = query(tiny, "resident_coaching_sessions", **R1)
