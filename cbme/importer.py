@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from cbme.access import NotAllowed, holds_role, record
 from cbme.db import writing
+from cbme.downloads import csv_text
 
 # Column kinds: text, date, int, bool, entrustment, list, timestamp. (name, kind, required, allowed)
 STAGE_CODES = ["TTD", "FOD", "COD", "TTP"]
@@ -1030,7 +1031,8 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(result) if isinstance(result, Report) else f"error: {result}",
               file=sys.stdout if isinstance(result, Report) else sys.stderr)
     if args.rejections and any(r.rejections for r in reports):
-        pd.concat([r.rejections_frame() for r in reports if r.rejections]).to_csv(args.rejections, index=False)
+        args.rejections.write_text(csv_text(pd.concat([r.rejections_frame() for r in reports if r.rejections])),
+                                   newline="")
     return 2 if len(reports) < len(results) else 1 if any(r.rejections for r in reports) else 0
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from cbme import access, ui
+from cbme.downloads import csv_text
 
 MAX_ROWS = 5000
 ACTIONS = ["sign in", "open resident", "record decision", "amend decision", "add to agenda", "build packet",
@@ -40,5 +41,5 @@ def exported() -> None:
                  rows=len(events), date_from=date_from, date_to=date_to)
 
 
-st.download_button("Download these events (CSV)", lambda: events.to_csv(index=False),  # written when clicked
+st.download_button("Download these events (CSV)", lambda: csv_text(events),  # written when clicked
                    file_name="audit-trail.csv", mime="text/csv", on_click=exported, icon=":material/download:")

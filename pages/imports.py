@@ -4,6 +4,7 @@ import streamlit as st
 
 from cbme import importer, ui
 from cbme.db import ROOT
+from cbme.downloads import csv_text
 
 view = ui.view()
 st.title("Imports")
@@ -61,7 +62,7 @@ if report is not None:
     if report.rejections:
         rejected = report.rejections_frame()
         st.dataframe(rejected, hide_index=True)
-        st.download_button("Download the rejected rows (CSV)", rejected.to_csv(index=False),
+        st.download_button("Download the rejected rows (CSV)", csv_text(rejected),
                            file_name=f"rejected-{report.import_id}.csv", mime="text/csv", key="imports_rejected",
                            on_click=lambda: ui.audit("export rejected rows", import_id=report.import_id))
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from cbme import decisions, meeting, packet, ui
 from cbme.config import program_config
+from cbme.downloads import csv_text
 from cbme.status import LIGHT_BACKGROUNDS, LIGHT_LABELS
 
 view = ui.view()
@@ -80,7 +81,7 @@ st.download_button(
     "Agenda with statuses and decisions (CSV)", key="meeting_csv", icon=":material/download:",
     data=agenda[["name", "resident_id", "stage", "pgy", "status", "reasons", "since_last_review", "due",
                  "coach_name", "coach_on_committee", "previous_decision_status", "decision_this_meeting"]]
-    .to_csv(index=False),  # (written when clicked, it raced with the rerun of the click in a browser test)
+    .pipe(csv_text),  # (written when clicked, it raced with the rerun of the click in a browser test)
     file_name=f"agenda-{view.program_id}-{view.as_of:%Y-%m-%d}.csv", mime="text/csv", on_click=exported_agenda)
 
 st.subheader("Meeting packet")
