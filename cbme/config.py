@@ -33,8 +33,8 @@ class ProgramConfig:
     amber_gap: float = 0.5
     red_gap: float = 1.0
     trend_months: int = 6
-    flat_trend_per_month: float = 0.0
     min_trend_ratings: int = 12
+    trend_slope_min: float = 0.05
     spread_sd: float = 1.0
     several_epas_at_risk: int = 3
     expected_start_level: float = 2.0

@@ -65,3 +65,8 @@ SESSION_STYLES = {  # colour and marker symbol per coaching session status
     "no-show": (OKABE_ITO["vermillion"], "triangle-down"),
     "upcoming": (OKABE_ITO["black"], "circle-open"),
 }
+
+
+def counted(n: int, word: str, many: str | None = None) -> str:
+    """'1 flag', '2 flags': a count with its noun in the right number (many for an irregular plural)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"

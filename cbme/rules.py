@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cbme.labels import counted
+
 DUE_SOON_DAYS = 14
 
 
@@ -46,7 +48,37 @@ def coaching_status(pair: Mapping | None, as_of: dt.date, cadence_days: int) -> 
         verdict = "on track"
         reasons.append(f"Next session due by {next_due:%Y-%m-%d}.")
     if pair["missed_since_last_held"]:
-        reasons.append(f"{pair['missed_since_last_held']} session(s) missed since (cancelled or no-show).")
+        missed = counted(int(pair["missed_since_last_held"]), "session")
+        reasons.append(f"{missed} missed since (cancelled or no-show).")
     reasons.append(f"Next session planned for {next_planned:%Y-%m-%d}." if next_planned
                    else "No next session is planned.")
     return CoachingStatus(verdict, next_due, overdue, reasons)
+
+
+def before_next_meeting(outcome: Mapping | None, coaching: CoachingStatus, as_of: dt.date) -> list[str]:
+    """For a coach: the committee's last decision on the coachee and what is due before its next meeting,
+    a line each. outcome is a coachee_outcomes.sql row (None when the coachee has none)."""
+    lines = []
+    decided = None if outcome is None else _date(outcome["decision_meeting_date"])
+    actions = outcome["decision_actions"] if outcome is not None and decided else ""
+    follow_up = None if outcome is None else _date(outcome["follow_up_date"])
+    meeting = None if outcome is None else _date(outcome["next_meeting_date"])
+    if decided:
+        lines.append(f"Last committee decision ({decided:%Y-%m-%d}): {outcome['decision_status']}; "
+                     f"actions: {actions or 'none'}"
+                     + (f"; follow-up by {follow_up:%Y-%m-%d}." if follow_up else "."))
+    else:
+        lines.append("The committee has not decided on this coachee yet.")
+    lines.append(f"Next committee meeting: {meeting:%Y-%m-%d} ({(meeting - as_of).days} days)." if meeting
+                 else "No committee meeting is scheduled yet.")
+    due = []
+    if follow_up:
+        due.append(f"the committee's follow-up date, {follow_up:%Y-%m-%d}"
+                   + (" (passed)" if follow_up < as_of else ""))
+    if "modify learning plan" in actions:
+        due.append("a revised learning plan, which the committee asked for")
+    if coaching.next_due and (meeting is None or coaching.next_due <= meeting):
+        due.append(f"a coaching session by {coaching.next_due:%Y-%m-%d}"
+                   + (f" ({coaching.days_overdue} days overdue)" if coaching.days_overdue else ""))
+    lines.append("Due before it: " + "; ".join(due) + "." if due else "Nothing is due before it.")
+    return lines

@@ -1,10 +1,11 @@
 """Committee status rules: pure functions from a resident's evidence to a light and its reasons.
 
 Per EPA of the resident's current stage: is the evidence sufficient to decide (decision-ready), and if
-so, how does the current level compare with the level expected at this point of the stage, is it
-rising, and do assessors agree. Per resident: flags, then the EPAs, give one of green, amber, red or
-not enough evidence, with every reason that contributed. docs/status-rules.md explains the rules;
-thresholds come from the program configuration.
+so, how does the current level compare with the level expected at this point of the stage, and do
+assessors agree. Per resident: flags, the EPAs, growth across the stage and time in the stage give one
+of red, amber, not enough evidence or green, with every reason that contributed. Green means what it
+says: every EPA of the stage decision-ready, all at or above the expected level, no flags.
+docs/status-rules.md explains the rules; thresholds come from the program configuration.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cbme.config import ProgramConfig
+from cbme.labels import STAGES, counted
 
 GREEN, AMBER, RED, NO_EVIDENCE = "green", "amber", "red", "not enough evidence"
 CONCERN = {RED: 0, AMBER: 1, NO_EVIDENCE: 2, GREEN: 3}  # agenda order: most concern first
@@ -25,7 +27,8 @@ LIGHT_BACKGROUNDS = {RED: "#F5C6B4", AMBER: "#FBE0A1", NO_EVIDENCE: "#E4E4E4", G
 @dataclass(frozen=True)
 class Reason:
     light: str  # the light this reason pushes towards
-    text: str
+    text: str  # the reason in a sentence, as the status box shows it
+    short: str  # the same in a few words, for the agenda
     epa_code: str | None = None
     at_risk: bool = False  # the EPA's level is below expected: counts towards "several EPAs at risk"
 
@@ -37,6 +40,7 @@ class EpaVerdict:
     light: str
     expected_level: float
     current_level: float | None
+    complete: bool = False  # the assessment plan is achieved
     reasons: list[Reason] = field(default_factory=list)
 
 
@@ -49,6 +53,16 @@ class ResidentStatus:
     @property
     def summary(self) -> str:
         return " ".join(r.text for r in self.reasons)
+
+    @property
+    def headline(self) -> str:
+        """The reasons in a few words each, for a line of the agenda."""
+        return "; ".join(r.short for r in self.reasons)
+
+    def needing_attention(self) -> list[str]:
+        """The stage's EPAs the committee should look at first: red, then amber, then not decision-ready."""
+        order = {RED: 0, AMBER: 1, NO_EVIDENCE: 2}
+        return [v.epa_code for v in sorted(self.epas, key=lambda v: order.get(v.light, 3)) if v.light in order]
 
 
 def expected_level(months_in_stage: float, stage: str, target: int, config: ProgramConfig) -> float:
@@ -78,63 +92,88 @@ def missing_evidence(row: Mapping, config: ProgramConfig) -> list[str]:
 
 
 def epa_verdict(row: Mapping, stage: str, months_in_stage: float, config: ProgramConfig) -> EpaVerdict:
-    """The verdict on one EPA. row has the columns of meeting_epa_evidence.sql."""
+    """The verdict on one EPA. row has the columns of meeting_epa_evidence.sql. An EPA whose assessment
+    plan is achieved is decision-ready whatever its recent evidence: nothing is left to decide on it."""
     code = row["epa_code"]
     expected = expected_level(months_in_stage, stage, int(row["target_entrustment"]), config)
     level = None if _missing(row["current_level"]) else round(float(row["current_level"]), 2)
-    missing = missing_evidence(row, config)
+    complete = row["achieved"] >= row["required_observations"]
+    missing = [] if complete else missing_evidence(row, config)
     if missing:
-        return EpaVerdict(code, False, NO_EVIDENCE, expected, level,
-                          [Reason(NO_EVIDENCE, f"{code}: not enough evidence yet ({'; '.join(missing)}).", code)])
+        return EpaVerdict(code, False, NO_EVIDENCE, expected, level, reasons=[
+            Reason(NO_EVIDENCE, f"{code}: not enough evidence yet ({'; '.join(missing)}).",
+                   f"{code} lacks evidence", code)])
     reasons = []
-    gap = round(expected - level, 2)
+    gap = round(expected - level, 2) if level is not None else 0.0
     if gap >= config.red_gap:
-        reasons.append(Reason(RED, f"{code}: level {level:.1f}, {gap:.1f} below the expected {expected:.1f}.", code))
+        reasons.append(Reason(RED, f"{code}: level {level:.1f}, {gap:.1f} below the expected {expected:.1f}.",
+                              f"{code} {gap:.1f} below expected", code))
     elif gap >= config.amber_gap:
         reasons.append(Reason(AMBER, f"{code}: level {level:.1f}, {gap:.1f} below the expected {expected:.1f}.",
-                              code, at_risk=True))
+                              f"{code} {gap:.1f} below expected", code, at_risk=True))
     spread = row["assessor_spread"]
     if not _missing(spread) and spread >= config.spread_sd:
         reasons.append(Reason(AMBER, f"{code}: assessors disagree (their mean ratings differ by SD {spread:.1f}).",
-                              code))
+                              f"assessors disagree on {code}", code))
     light = RED if any(r.light == RED for r in reasons) else AMBER if reasons else GREEN
-    return EpaVerdict(code, True, light, expected, level, reasons)
+    return EpaVerdict(code, True, light, expected, level, complete, reasons)
 
 
 def resident_status(evidence: list[Mapping], stage: str | None, months_in_stage: float, flags: int,
                     flags_since: str, config: ProgramConfig) -> ResidentStatus:
     """The resident's light. evidence holds one row per EPA of the current stage."""
+    if not stage:
+        return ResidentStatus(NO_EVIDENCE, [Reason(
+            NO_EVIDENCE, "No stage recorded on this date, so there is no assessment plan to weigh the evidence "
+                         "against (data action: record the resident's stage).", "no stage recorded")], [])
     verdicts = [epa_verdict(row, stage, months_in_stage, config) for row in evidence]
     reasons: list[Reason] = []
     if flags:
-        reasons.append(Reason(RED, f"{flags} professionalism or patient-safety flag(s) since {flags_since}."))
+        reasons.append(Reason(RED, f"{counted(flags, 'professionalism or patient-safety flag')} since {flags_since}.",
+                              counted(flags, "flag")))
     ready = [v for v in verdicts if v.decision_ready]
     red = [v for v in ready if v.light == RED]
     amber = [v for v in ready if v.light == AMBER]
     at_risk = [v for v in amber if any(r.at_risk for r in v.reasons)]
     for verdict in red + amber:
         reasons.extend(verdict.reasons)
-    trend = _stalled_growth(evidence, ready, config)
-    if trend:
-        reasons.append(trend)
     if len(at_risk) >= config.several_epas_at_risk:
-        reasons.append(Reason(RED, f"{len(at_risk)} EPAs at risk (below the expected level)."))
+        reasons.append(Reason(RED, f"{len(at_risk)} EPAs at risk (below the expected level).",
+                              f"{len(at_risk)} EPAs at risk"))
+    slow = [r for r in (_stalled_growth(evidence, ready, config), _overdue_in_stage(stage, months_in_stage, config))
+            if r]
+    reasons.extend(slow)
     unready = [v for v in verdicts if not v.decision_ready]
     if flags or red or len(at_risk) >= config.several_epas_at_risk:
         light = RED
-    elif amber or trend:
+    elif amber or slow:
         light = AMBER
-    elif not ready:
+    elif unready or not verdicts:
         light = NO_EVIDENCE
-        reasons.append(Reason(NO_EVIDENCE, "No EPA of the current stage has enough evidence to decide "
-                                           "(data action: request observations)."))
     else:
         light = GREEN
-        reasons.append(Reason(GREEN, f"{len(ready)} EPA(s) decision-ready, all at or above the expected level, "
-                                     "no flags."))
-    if unready and light != NO_EVIDENCE:
-        reasons.append(Reason(NO_EVIDENCE, f"{len(unready)} EPA(s) of the stage not yet decision-ready."))
+        reasons.append(Reason(GREEN, f"All {counted(len(ready), 'EPA')} of the stage decision-ready, at or above the "
+                                     "expected level, no flags.", "evidence met, on track"))
+    if unready:
+        codes = ", ".join(v.epa_code for v in unready)
+        words = (f"{len(ready)} of {len(verdicts)} EPAs of the stage decision-ready"
+                 + (", all at or above the expected level" if light == NO_EVIDENCE and ready else "")
+                 + f"; not yet decision-ready: {codes} (data action: request observations).")
+        reasons.append(Reason(NO_EVIDENCE, words, f"{len(unready)} of {len(verdicts)} EPAs lack evidence"))
+    elif not verdicts:
+        reasons.append(Reason(NO_EVIDENCE, "The stage has no EPA in the program's catalogue to weigh.",
+                              "no EPAs in the stage"))
     return ResidentStatus(light, reasons, verdicts)
+
+
+def growth_direction(slope: float | None, ratings: int, config: ProgramConfig) -> str | None:
+    """'rising', 'flat' or 'declining' for a least-squares slope (entrustment points a month) over
+    ratings ratings; None when too few ratings to say (fewer than config.min_trend_ratings)."""
+    if _missing(slope) or ratings < config.min_trend_ratings:
+        return None
+    if slope <= -config.trend_slope_min:
+        return "declining"
+    return "rising" if slope >= config.trend_slope_min else "flat"
 
 
 def _stalled_growth(evidence: list[Mapping], ready: list[EpaVerdict], config: ProgramConfig) -> Reason | None:
@@ -143,13 +182,23 @@ def _stalled_growth(evidence: list[Mapping], ready: list[EpaVerdict], config: Pr
     if not evidence:
         return None
     trend, ratings = evidence[0]["stage_trend_per_month"], int(evidence[0]["stage_trend_ratings"])
+    direction = growth_direction(trend, ratings, config)
     below = [v.epa_code for v in ready if v.current_level is not None and v.current_level < v.expected_level]
-    if _missing(trend) or ratings < config.min_trend_ratings or trend > config.flat_trend_per_month or not below:
+    if direction not in ("flat", "declining") or not below:
         return None
-    direction = "declining" if trend < 0 else "flat"
     return Reason(AMBER, f"Growth is {direction} across the stage's EPAs ({trend:+.2f} a month over "
                          f"{config.trend_months} months, {ratings} ratings) while {', '.join(below)} "
-                         f"{'is' if len(below) == 1 else 'are'} below the expected level.")
+                         f"{'is' if len(below) == 1 else 'are'} below the expected level.", f"growth {direction}")
+
+
+def _overdue_in_stage(stage: str, months_in_stage: float, config: ProgramConfig) -> Reason | None:
+    """Amber when the resident has been in the stage longer than its nominal months."""
+    nominal = config.stage_months.get(stage)
+    if not nominal or months_in_stage <= nominal:
+        return None
+    return Reason(AMBER, f"{months_in_stage:.1f} months in {STAGES.get(stage, stage)}, beyond the stage's "
+                         f"expected {nominal:g} months.",
+                  f"{months_in_stage:.1f} months in stage ({nominal:g} expected)")
 
 
 def _missing(value) -> bool:

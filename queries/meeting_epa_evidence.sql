@@ -19,7 +19,7 @@ with current_stage as (
 ),
 
 stage_epas as (
-    select c.resident_id, e.epa_code, e.target_entrustment
+    select c.resident_id, e.epa_code, e.target_entrustment, e.required_observations
     from current_stage as c
     join epas as e on e.program_id = $program_id and e.stage = c.stage
 ),
@@ -32,6 +32,7 @@ observations as (
         x.entrustment,
         x.assessor_id,
         x.assessor_role,
+        x.entrustment >= s.target_entrustment as achieved,
         coalesce(x.context, x.setting) as case_type,
         coalesce(trim(x.strengths), '') <> '' or coalesce(trim(x.improvement), '') <> '' as has_narrative,
         length(trim(coalesce(x.improvement, ''))) >= $actionable_min_chars as actionable,
@@ -57,6 +58,7 @@ per_epa as (
         count(distinct o.case_type) as contexts,
         count(*) filter (where o.has_narrative) as narratives,
         count(*) filter (where o.actionable) as actionable,
+        count(*) filter (where o.achieved) as achieved,
         avg(o.entrustment) filter (where o.recency <= $recent_ratings) as current_level
     from observations as o
     group by o.resident_id, o.epa_code
@@ -90,6 +92,8 @@ select
     s.resident_id,
     s.epa_code,
     s.target_entrustment,
+    s.required_observations,
+    coalesce(p.achieved, 0) as achieved,
     coalesce(p.observations, 0) as observations,
     coalesce(p.assessors, 0) as assessors,
     coalesce(p.assessor_roles, 0) as assessor_roles,

@@ -42,7 +42,7 @@ def test_missed_since_last_held_and_the_words(tiny):
     assert coaching_status(row, D(2026, 2, 1), 60).reasons == [
         "Last session held 92 days ago, on 2025-11-01.",
         "With a 60-day cadence the next session was due on 2025-12-31: 32 days overdue.",
-        "2 session(s) missed since (cancelled or no-show).",
+        "2 sessions missed since (cancelled or no-show).",
         "Next session planned for 2026-02-10.",
     ]
 

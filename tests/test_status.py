@@ -3,12 +3,23 @@
 import pytest
 
 from cbme.config import ProgramConfig
-from cbme.status import AMBER, GREEN, NO_EVIDENCE, RED, epa_verdict, expected_level, missing_evidence, resident_status
+from cbme.status import (
+    AMBER,
+    GREEN,
+    NO_EVIDENCE,
+    RED,
+    epa_verdict,
+    expected_level,
+    growth_direction,
+    missing_evidence,
+    resident_status,
+)
 
 CONFIG = ProgramConfig()
 # An EPA with exactly enough evidence, at its target, rising, assessors agreeing.
-READY = dict(epa_code="C 1", target_entrustment=4, observations=4, assessors=2, assessor_roles=2,
-             recent_observations=2, contexts=2, narratives=2, actionable=1, current_level=4.0,
+# (Its plan needs 6 achieved observations; 2 are, so the plan is not complete.)
+READY = dict(epa_code="C 1", target_entrustment=4, required_observations=6, achieved=2, observations=4, assessors=2,
+             assessor_roles=2, recent_observations=2, contexts=2, narratives=2, actionable=1, current_level=4.0,
              assessor_spread=0.5, stage_trend_per_month=0.2, stage_trend_ratings=20)
 
 
@@ -64,12 +75,14 @@ def test_gap_to_the_expected_level(level, light):
 
 
 @pytest.mark.parametrize(("trend", "ratings", "level", "light"), [
-    (0.01, 20, 3.4, GREEN),  # growing
-    (0.0, 20, 3.4, AMBER),  # flat, at the threshold
+    (0.05, 20, 3.4, GREEN),  # rising: the documented minimum slope
+    (0.049, 20, 3.4, AMBER),  # within +/- 0.05 a month: flat
+    (0.0, 20, 3.4, AMBER),  # flat
+    (-0.01, 20, 3.4, AMBER),  # -0.01 a month is flat, not declining
     (-0.2, 20, 3.4, AMBER),  # declining
     (-0.2, 11, 3.4, GREEN),  # too few ratings to judge growth
     (-0.2, 12, 3.4, AMBER),  # just enough
-    (-0.2, 20, 3.5, GREEN),  # flat but at the expected level is fine
+    (-0.2, 20, 3.5, GREEN),  # declining but at the expected level is fine
     (None, 0, 3.5, GREEN),  # no recent ratings
 ])
 def test_stalled_growth_across_the_stage(trend, ratings, level, light):
@@ -82,12 +95,19 @@ def test_stalled_growth_across_the_stage(trend, ratings, level, light):
         assert "while C 1 is below the expected level" in status.reasons[0].text
 
 
+@pytest.mark.parametrize(("slope", "words"), [(-0.01, "flat"), (-0.05, "declining"), (0.049, "flat"),
+                                              (0.05, "rising"), (-0.3, "declining")])
+def test_growth_is_named_only_past_the_minimum_slope(slope, words):
+    assert growth_direction(slope, 12, CONFIG) == words
+    assert growth_direction(slope, 11, CONFIG) is None
+
+
 @pytest.mark.parametrize(("spread", "light"), [(0.99, GREEN), (1.0, AMBER), (None, GREEN)])
 def test_spread_between_assessors(spread, light):
     assert epa_verdict(evidence(assessor_spread=spread), "COD", 40, CONFIG).light == light
 
 
-def resident(rows, flags=0, months=40):
+def resident(rows, flags=0, months=34):  # the end of COD: the expected level is the target
     return resident_status(rows, "COD", months, flags, "2026-06-15", CONFIG)
 
 
@@ -95,13 +115,51 @@ def test_green_resident_with_reason():
     status = resident([evidence(), evidence(epa_code="C 2")])
     assert status.light == GREEN
     assert [r.text for r in status.reasons] == [
-        "2 EPA(s) decision-ready, all at or above the expected level, no flags."]
+        "All 2 EPAs of the stage decision-ready, at or above the expected level, no flags."]
+    assert status.headline == "evidence met, on track"
+
+
+def test_never_green_while_an_epa_of_the_stage_is_not_decision_ready():
+    status = resident([evidence(), evidence(epa_code="C 2", observations=0)])
+    assert status.light == NO_EVIDENCE
+    assert status.reasons[-1].text == ("1 of 2 EPAs of the stage decision-ready, all at or above the expected level; "
+                                       "not yet decision-ready: C 2 (data action: request observations).")
+    assert status.headline == "1 of 2 EPAs lack evidence"
+
+
+def test_an_epa_whose_plan_is_complete_is_decision_ready_without_recent_observations():
+    complete = evidence(epa_code="C 2", achieved=6, recent_observations=0, narratives=0)
+    verdict = epa_verdict(complete, "COD", 40, CONFIG)
+    assert (verdict.decision_ready, verdict.complete, verdict.light) == (True, True, GREEN)
+    assert resident([evidence(), complete]).light == GREEN
+
+
+@pytest.mark.parametrize(("months", "light"), [(34, GREEN), (34.5, AMBER)])
+def test_time_in_the_stage_beyond_its_nominal_months_is_amber(months, light):
+    status = resident([evidence()], months=months)
+    assert status.light == light
+    if light == AMBER:
+        assert status.reasons[0].text == "34.5 months in Core of Discipline, beyond the stage's expected 34 months."
+        assert status.reasons[0].short == "34.5 months in stage (34 expected)"
+
+
+def test_a_resident_without_a_stage_is_not_enough_evidence_and_says_so():
+    status = resident_status([], None, 0.0, 0, "2026-06-15", CONFIG)
+    assert status.light == NO_EVIDENCE
+    assert status.reasons[0].text.startswith("No stage recorded on this date")
+
+
+def test_needing_attention_lists_red_then_amber_then_unready_epas():
+    status = resident([evidence(epa_code="C 1", observations=0), evidence(epa_code="C 2", current_level=3.4),
+                       evidence(epa_code="C 3", current_level=2.9), evidence(epa_code="C 4")])
+    assert status.needing_attention() == ["C 3", "C 2", "C 1"]
 
 
 def test_any_flag_makes_the_resident_red():
     status = resident([evidence()], flags=1)
     assert status.light == RED
-    assert status.reasons[0].text == "1 professionalism or patient-safety flag(s) since 2026-06-15."
+    assert status.reasons[0].text == "1 professionalism or patient-safety flag since 2026-06-15."
+    assert status.reasons[0].short == "1 flag"
 
 
 def test_one_amber_epa_makes_the_resident_amber_and_names_it():
@@ -140,6 +198,7 @@ def test_a_resident_without_stage_evidence_is_not_enough_evidence():
 
 
 def test_unready_epas_are_listed_beside_a_verdict():
-    status = resident([evidence(), evidence(epa_code="C 2", observations=0)])
-    assert status.light == GREEN
-    assert status.reasons[-1].text == "1 EPA(s) of the stage not yet decision-ready."
+    status = resident([evidence(current_level=3.4), evidence(epa_code="C 2", observations=0)])
+    assert status.light == AMBER
+    assert status.reasons[-1].text == ("1 of 2 EPAs of the stage decision-ready; not yet decision-ready: C 2 "
+                                       "(data action: request observations).")
