@@ -21,7 +21,7 @@ SCHEMA = Path(__file__).with_name("schema.sql")
 
 
 # Bump when schema.sql changes in a way an existing database file does not pick up by itself.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 
 class DatabaseLocked(RuntimeError):
@@ -108,17 +108,20 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 @contextlib.contextmanager
-def writing(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(con: duckdb.DuckDBPyConnection, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor inside one transaction: committed when the block ends, with the data version bumped so
-    that no cached result outlives the change; rolled back whole if anything in the block fails."""
+    that no cached result outlives the change; rolled back whole if anything in the block fails.
+    changes_data=False for a write no cached figure depends on (the resident the chair presents), which
+    then keeps the caches."""
     cursor = con.cursor()
     cursor.execute("begin transaction")
     try:
         yield cursor
-        bump_data_version(cursor)
+        if changes_data:
+            bump_data_version(cursor)
         cursor.execute("commit")
         global _writes
-        _writes += 1
+        _writes += changes_data
     except BaseException:
         cursor.execute("rollback")
         raise

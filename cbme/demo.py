@@ -196,7 +196,13 @@ def _generate_program(rng, spec: DemoSpec, index: int, n_residents: int, out: _P
     out.add("coach_assignments", assignments)
     out.add("assessments", _assessments(rng, code, residents, staff, assignments, end))
     out.add("coaching_sessions", _coaching_sessions(rng, code, residents, staff, assignments, end))
-    out.add("committee_decisions", _decisions(code, residents, staff, end))
+    decisions = _decisions(code, residents, staff, assignments, end)
+    out.add("committee_decisions", decisions)
+    meetings = _meeting_calendar(residents, end)
+    out.add("committee_meetings", pd.DataFrame({"program_id": code, "meeting_date": meetings}))
+    reviewers, notes = _reviewers(rng, code, residents, staff, assignments, meetings[-1])
+    out.add("meeting_reviewers", reviewers)
+    out.add("reviewer_notes", notes)
 
 
 def _residents(rng, code: str, n: int, end_date: dt.date) -> pd.DataFrame:
@@ -477,15 +483,39 @@ def _learning_plan(rng, stage: str) -> tuple[str, str, str]:
     )
 
 
-def _decisions(code, residents, staff, end) -> pd.DataFrame:
-    """A committee meeting every June and December; every resident in training is reviewed."""
+def _meeting_calendar(residents, end) -> list:
+    """The committee meets every June 15 and December 15: the meetings since the first resident began,
+    and the next one after the end of the history."""
     first = residents["training_start_date"].min()
     meetings = [np.datetime64(dt.date(y, m, 15), "D")
-                for y in range(first.year, end.astype(object).year + 1) for m in (6, 12)]
-    meetings = [d for d in meetings if np.datetime64(first, "D") < d < end]
+                for y in range(first.year, end.astype(object).year + 2) for m in (6, 12)]
+    past = [d for d in meetings if np.datetime64(first, "D") < d < end]
+    return past + [next(d for d in meetings if d >= end)]
+
+
+def _committee_members(staff) -> list[str]:
+    return list(staff["roles"].loc[staff["roles"]["role"].isin(["committee_chair", "committee_member"]),
+                                   "person_id"])
+
+
+def _coach_on(assignments, day) -> dict[str, str]:
+    """Each resident's coach on a day."""
+    started = assignments["start_date"].to_numpy().astype("datetime64[D]") <= day
+    ends = assignments["end_date"].to_numpy().astype("datetime64[D]")
+    going = np.isnat(ends) | (ends > day)
+    pairs = assignments[started & going]
+    return dict(zip(pairs["resident_id"], pairs["coach_id"]))
+
+
+def _decisions(code, residents, staff, assignments, end) -> pd.DataFrame:
+    """A decision on every resident in training at each past meeting, taken by the committee members
+    present; a member who coaches the resident is recused."""
+    meetings = _meeting_calendar(residents, end)[:-1]
     stage_starts = _stage_starts(residents)
+    members = _committee_members(staff)
     rows = []
     for meeting in meetings:
+        coach_of = _coach_on(assignments, meeting)
         for i, r in enumerate(residents.itertuples(index=False)):
             if np.datetime64(r.training_start_date, "D") + 90 * DAY > meeting:
                 continue
@@ -503,12 +533,51 @@ def _decisions(code, residents, staff, end) -> pd.DataFrame:
                 status, actions, rationale = "Progressing as expected", ["monitor"], None
             if promoted and status != "Not progressing as expected":
                 actions = actions + ["promote to next stage"]
-            rows.append((r.resident_id, meeting, status, ";".join(actions), rationale, None,
-                         staff["chair"], f"{meeting} 17:00:00"))
+            recused = [m for m in members if coach_of.get(r.resident_id) == m]
+            present = [m for m in members if m not in recused]
+            rows.append((r.resident_id, meeting, status, ";".join(actions), rationale, None, ";".join(present),
+                         ";".join(recused), staff["chair"] if staff["chair"] not in recused else present[0],
+                         f"{meeting} 17:00:00"))
     frame = pd.DataFrame(rows, columns=["resident_id", "meeting_date", "status", "actions", "rationale",
-                                        "follow_up_date", "recorded_by", "recorded_at"])
+                                        "follow_up_date", "members_present", "members_recused", "recorded_by",
+                                        "recorded_at"])
     frame.insert(0, "decision_id", [f"{code}-D{i + 1:06d}" for i in range(len(frame))])
     return frame
+
+
+REVIEWER_NOTES = {
+    "struggling": "Ratings on the core EPAs have not moved since the last review and the narratives return to "
+                  "the same concern about escalating early. Propose a modified learning plan with the coach and "
+                  "a follow-up in three months.",
+    "plateau": "Steady volume of observations but entrustment has levelled off. Worth asking the coach what the "
+               "last learning plan targeted.",
+    "accelerated": "Achieving EPAs ahead of the expected timeline, with rich narratives from several assessors. "
+                   "Consider whether the next stage's EPAs can start.",
+    "expected": "Progressing as expected on the EPAs with evidence; a few EPAs still need observations before we "
+                "can decide on them.",
+}
+
+
+def _reviewers(rng, code, residents, staff, assignments, meeting) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A primary and a secondary reviewer for each resident in training at the next meeting (never the
+    resident's coach), and the primary reviewer's pre-meeting note on about two residents in three."""
+    members = _committee_members(staff)
+    coach_of = _coach_on(assignments, meeting)
+    assigned_at = f"{meeting - 14 * DAY} 09:00:00"
+    rows, notes = [], []
+    for i, r in enumerate(residents.itertuples(index=False)):
+        if np.datetime64(r.training_start_date, "D") > meeting:
+            continue
+        eligible = [m for m in members if m != coach_of.get(r.resident_id)]
+        primary, secondary = eligible[i % len(eligible)], eligible[(i + 1 + len(eligible) // 2) % len(eligible)]
+        rows += [(code, meeting, r.resident_id, "primary", primary, staff["chair"], assigned_at),
+                 (code, meeting, r.resident_id, "secondary", secondary, staff["chair"], assigned_at)]
+        if rng.random() < 0.67:
+            notes.append((code, meeting, r.resident_id, primary, REVIEWER_NOTES[r.trajectory],
+                          f"{meeting - int(rng.integers(2, 10)) * DAY} 20:00:00"))
+    columns = ["program_id", "meeting_date", "resident_id"]
+    return (pd.DataFrame(rows, columns=[*columns, "reviewer_role", "person_id", "assigned_by", "assigned_at"]),
+            pd.DataFrame(notes, columns=[*columns, "reviewer_id", "note", "written_at"]))
 
 
 def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, int]:

@@ -11,10 +11,11 @@ from cbme.db import writing
 # Tables in the order their references need them.
 TABLES = [
     "programs", "people", "sign_in_identities", "roles", "residents", "resident_stages", "coach_assignments", "epas",
-    "assessments", "coaching_sessions", "committee_decisions",
+    "assessments", "coaching_sessions", "committee_decisions", "committee_meetings", "meeting_reviewers",
+    "reviewer_notes",
 ]
 # Columns stored as lists, written in a CSV cell joined by semicolons.
-LIST_COLUMNS = {"committee_decisions": ["actions", "members_present"]}
+LIST_COLUMNS = {"committee_decisions": ["actions", "members_present", "members_recused"]}
 
 
 def load_canonical(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:

@@ -141,11 +141,77 @@ create table if not exists committee_decisions (
     rationale         varchar,
     follow_up_date    date,
     members_present   varchar[] not null default [],
+    -- Committee members who coach the resident on the meeting date: they took no part in the decision.
+    members_recused   varchar[] not null default [],
+    -- The committee status the dashboard showed when the decision was recorded (green, amber, red or
+    -- not enough evidence), so that a decision that departs from it can be read with its rationale.
+    computed_status   varchar,
     amendment_reason  varchar,
     recorded_by       varchar not null,
     recorded_at       timestamp not null,
     unique (resident_id, meeting_date, version),
     check (version = 1 or amendment_reason is not null)
+);
+
+-- What became of each action of the resident's previous decision, recorded with the next decision.
+create table if not exists decision_action_reviews (
+    decision_id           varchar not null,  -- the decision that records the follow-up
+    previous_decision_id  varchar not null,
+    action                varchar not null,
+    outcome               varchar not null check (outcome in ('done', 'not done', 'carried over')),
+    primary key (decision_id, action)
+);
+
+-- The committee's scheduled meetings.
+create table if not exists committee_meetings (
+    program_id    varchar not null,
+    meeting_date  date not null,
+    scheduled_by  varchar,
+    scheduled_at  timestamp,
+    primary key (program_id, meeting_date)
+);
+
+-- Who attends a meeting (the members present, less those recused from a resident, take each decision).
+create table if not exists meeting_attendance (
+    program_id    varchar not null,
+    meeting_date  date not null,
+    person_id     varchar not null,
+    recorded_by   varchar not null,
+    recorded_at   timestamp not null,
+    primary key (program_id, meeting_date, person_id)
+);
+
+-- The primary and secondary reviewer who prepare a resident for a meeting and present them.
+create table if not exists meeting_reviewers (
+    program_id     varchar not null,
+    meeting_date   date not null,
+    resident_id    varchar not null,
+    reviewer_role  varchar not null check (reviewer_role in ('primary', 'secondary')),
+    person_id      varchar not null,
+    assigned_by    varchar not null,
+    assigned_at    timestamp not null,
+    primary key (program_id, meeting_date, resident_id, reviewer_role)
+);
+
+-- A reviewer's pre-meeting notes on a resident; append-only, the latest of a reviewer's notes counts.
+create table if not exists reviewer_notes (
+    program_id    varchar not null,
+    meeting_date  date not null,
+    resident_id   varchar not null,
+    reviewer_id   varchar not null,
+    note          varchar not null,
+    written_at    timestamp not null
+);
+
+-- The resident the chair is presenting at a meeting, for members following on their own screens.
+-- Written as the chair steps, without a new data version (it changes no figure).
+create table if not exists meeting_presenting (
+    program_id    varchar not null,
+    meeting_date  date not null,
+    resident_id   varchar not null,
+    presented_by  varchar not null,
+    presented_at  timestamp not null,
+    primary key (program_id, meeting_date)
 );
 
 -- Residents a committee member added by hand to a meeting's agenda.

@@ -1,6 +1,7 @@
 -- The demo users offered when no sign-in is configured and the database holds only the demo program:
 -- one row per kind of user, the first person in the database holding that role (the committee member
--- and the coach chosen among those who hold no other role, so each shows one view).
+-- and the coach chosen among those who hold no other role, so each shows one view; the chair also
+-- coaches, so the chair's view shows a recusal).
 -- Parameters: none.
 with committee_only as (
     select g.person_id
@@ -14,13 +15,15 @@ with committee_only as (
 candidates as (
     select 'Program lead' as kind, 1 as sort_order, person_id from roles where role = 'program_lead'
     union all
-    select 'Committee member', 2, person_id from committee_only
+    select 'Committee chair', 2, person_id from roles where role = 'committee_chair'
     union all
-    select 'Coach', 3, person_id from roles as g
+    select 'Committee member', 3, person_id from committee_only
+    union all
+    select 'Coach', 4, person_id from roles as g
     where g.role = 'coach'
         and not exists (select 1 from roles as o where o.person_id = g.person_id and o.role <> 'coach')
     union all
-    select 'Administrator', 4, person_id from roles where role = 'admin'
+    select 'Administrator', 5, person_id from roles where role = 'admin'
 ),
 
 first_of_kind as (

@@ -33,7 +33,8 @@ def test_demo_users_offers_one_person_per_kind(tiny):
     result = query(tiny, "demo_users")
     # The committee member and the coach offered are ones who hold no other role.
     assert rows(result, ["kind", "person_id"]) == [
-        ("Program lead", "L1"), ("Committee member", "M1"), ("Coach", "C2"), ("Administrator", "AD1")]
+        ("Program lead", "L1"), ("Committee chair", "L1"), ("Committee member", "M1"), ("Coach", "C2"),
+        ("Administrator", "AD1")]
 
 
 def test_viewer_programs(tiny):

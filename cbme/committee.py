@@ -1,0 +1,164 @@
+"""The committee's meeting records besides its decisions: scheduled meetings, who attends, residents
+added to an agenda by hand, the reviewers who prepare each resident and their notes, and the resident
+the chair is presenting. Each write checks the actor's role in the data layer and is audited in the
+same transaction (cbme.db.writing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import duckdb
+
+from cbme.access import NotAllowed, holds_role, record
+from cbme.db import writing
+
+COMMITTEE_ROLES = ["committee_chair", "committee_member"]
+ORGANISERS = ["committee_chair", "program_lead"]  # who schedules meetings and assigns reviewers
+REVIEWER_ROLES = ["primary", "secondary"]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _require(cursor, actor_id: str, program_id: str, roles: list[str], message: str) -> None:
+    if not holds_role(cursor, actor_id, program_id, roles):
+        raise NotAllowed(message)
+
+
+def schedule_meeting(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date) -> None:
+    """Put a meeting on the committee's calendar (the chair or the program lead)."""
+    with writing(con) as cursor:
+        _require(cursor, actor_id, program_id, ORGANISERS, "Only the committee chair or the program lead can "
+                                                           "schedule the committee's meetings.")
+        cursor.execute("insert into committee_meetings values ($p, $m, $actor, $at) on conflict do nothing",
+                       {"p": program_id, "m": meeting_date, "actor": actor_id, "at": _now()})
+        record(cursor, actor_id, "schedule meeting", program_id=program_id, meeting=meeting_date)
+
+
+def record_attendance(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
+                      present: list[str]) -> None:
+    """Who attends the meeting, replacing what was recorded before (any committee member)."""
+    with writing(con) as cursor:
+        _require(cursor, actor_id, program_id, COMMITTEE_ROLES, "Only the committee's members record who attends.")
+        members = {row[0] for row in cursor.execute(
+            "select person_id from roles where program_id = $p and list_contains($roles, role)",
+            {"p": program_id, "roles": COMMITTEE_ROLES}).fetchall()}
+        strangers = sorted(set(present) - members)
+        if strangers:
+            raise ValueError(f"Not members of this committee: {', '.join(strangers)}.")
+        cursor.execute("delete from meeting_attendance where program_id = $p and meeting_date = $m",
+                       {"p": program_id, "m": meeting_date})
+        for person_id in sorted(set(present)):
+            cursor.execute("insert into meeting_attendance values ($p, $m, $person, $actor, $at)",
+                           {"p": program_id, "m": meeting_date, "person": person_id, "actor": actor_id,
+                            "at": _now()})
+        record(cursor, actor_id, "record attendance", program_id=program_id, meeting=meeting_date,
+               present=sorted(set(present)))
+
+
+def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
+                  resident_id: str) -> None:
+    """Put a resident on a meeting's agenda by hand, for every member who opens the meeting."""
+    with writing(con) as cursor:
+        allowed = holds_role(cursor, actor_id, program_id, [*COMMITTEE_ROLES, "program_lead"])
+        if not allowed or not _in_program(cursor, resident_id, program_id):
+            raise NotAllowed("Only the program's committee can change its agenda.")
+        cursor.execute("insert into meeting_additions values ($p, $m, $r, $actor, $at) on conflict do nothing",
+                       {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id, "at": _now()})
+        record(cursor, actor_id, "add to agenda", program_id=program_id, resident_id=resident_id,
+               meeting=meeting_date)
+
+
+def assign_reviewers(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
+                     assignments: Mapping[str, tuple[str | None, str | None]]) -> int:
+    """Set the (primary, secondary) reviewer of each resident in assignments for the meeting (the chair
+    or the program lead); None leaves a role unassigned. A reviewer is a committee member who does not
+    coach the resident, and the two are different people. Returns the residents whose reviewers changed."""
+    with writing(con) as cursor:
+        _require(cursor, actor_id, program_id, ORGANISERS, "Only the committee chair or the program lead can "
+                                                           "assign reviewers.")
+        changed = 0
+        for resident_id, people in assignments.items():
+            if not _in_program(cursor, resident_id, program_id):
+                raise NotAllowed("Reviewers can only be assigned to the program's residents.")
+            chosen = [p for p in people if p]
+            if len(set(chosen)) < len(chosen):
+                raise ValueError(f"{_name(cursor, resident_id)}: the primary and secondary reviewer must be two "
+                                 "different members.")
+            for person_id in chosen:
+                if not holds_role(cursor, person_id, program_id, COMMITTEE_ROLES):
+                    raise ValueError(f"{_name(cursor, person_id)} does not sit on the committee.")
+                if _coaches(cursor, person_id, resident_id, meeting_date):
+                    raise ValueError(f"{_name(cursor, person_id)} coaches {_name(cursor, resident_id)}, so is "
+                                     "recused and cannot review them.")
+            before = dict(cursor.execute(
+                "select reviewer_role, person_id from meeting_reviewers where program_id = $p and "
+                "meeting_date = $m and resident_id = $r", {"p": program_id, "m": meeting_date, "r": resident_id}
+            ).fetchall())
+            after = {role: person for role, person in zip(REVIEWER_ROLES, people) if person}
+            if before == after:
+                continue
+            changed += 1
+            cursor.execute("delete from meeting_reviewers where program_id = $p and meeting_date = $m and "
+                           "resident_id = $r", {"p": program_id, "m": meeting_date, "r": resident_id})
+            for role, person_id in after.items():
+                cursor.execute("insert into meeting_reviewers values ($p, $m, $r, $role, $person, $actor, $at)",
+                               {"p": program_id, "m": meeting_date, "r": resident_id, "role": role,
+                                "person": person_id, "actor": actor_id, "at": _now()})
+            record(cursor, actor_id, "assign reviewers", program_id=program_id, resident_id=resident_id,
+                   meeting=meeting_date, **after)
+        return changed
+
+
+def write_reviewer_note(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
+                        resident_id: str, note: str) -> None:
+    """A reviewer's pre-meeting note on a resident they were assigned to review (a new version)."""
+    note = note.strip()
+    if not note:
+        raise ValueError("The note is empty.")
+    with writing(con) as cursor:
+        assigned = cursor.execute(
+            "select count(*) from meeting_reviewers where program_id = $p and meeting_date = $m and "
+            "resident_id = $r and person_id = $actor",
+            {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id}).fetchone()[0]
+        if not assigned or not holds_role(cursor, actor_id, program_id, COMMITTEE_ROLES):
+            raise NotAllowed("Only a reviewer assigned to this resident for this meeting writes its notes.")
+        cursor.execute("insert into reviewer_notes values ($p, $m, $r, $actor, $note, $at)",
+                       {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id, "note": note,
+                        "at": _now()})
+        record(cursor, actor_id, "write reviewer note", program_id=program_id, resident_id=resident_id,
+               meeting=meeting_date)
+
+
+def present_resident(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
+                     resident_id: str) -> None:
+    """The chair now presents this resident: members following the chair move to them. Changes no
+    figure, so no new data version."""
+    with writing(con, changes_data=False) as cursor:
+        _require(cursor, actor_id, program_id, ["committee_chair"], "Only the committee chair leads the meeting.")
+        if not _in_program(cursor, resident_id, program_id):
+            raise NotAllowed("Only the program's residents are presented at its meetings.")
+        cursor.execute("""
+            insert into meeting_presenting values ($p, $m, $r, $actor, $at)
+            on conflict (program_id, meeting_date) do update
+            set resident_id = excluded.resident_id, presented_by = excluded.presented_by,
+                presented_at = excluded.presented_at
+        """, {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id, "at": _now()})
+
+
+def _in_program(cursor, resident_id: str, program_id: str) -> bool:
+    return bool(cursor.execute("select count(*) from residents where resident_id = $r and program_id = $p",
+                               {"r": resident_id, "p": program_id}).fetchone()[0])
+
+
+def _coaches(cursor, person_id: str, resident_id: str, day: dt.date) -> bool:
+    return bool(cursor.execute("select count(*) from coach_pairs_on($day) where resident_id = $r and coach_id = $c",
+                               {"day": day, "r": resident_id, "c": person_id}).fetchone()[0])
+
+
+def _name(cursor, some_id: str) -> str:
+    row = cursor.execute("select name from residents where resident_id = $i union all "
+                         "select name from people where person_id = $i limit 1", {"i": some_id}).fetchone()
+    return row[0] if row else some_id
