@@ -15,13 +15,19 @@ from dataclasses import dataclass
 
 import duckdb
 
-from cbme.access import NotAllowed, holds_role, record
+from cbme.access import NotAllowed, record
 from cbme.db import writing
+from cbme.status import AMBER, GREEN, LIGHT_LABELS, NO_EVIDENCE, RED
 
 STATUSES = ["Progressing as expected", "Not progressing as expected", "Progress is accelerated",
             "Failure to progress", "Inactive"]
 ACTIONS = ["monitor", "modify learning plan", "promote to next stage", "formal remediation"]
-NO_RATIONALE_NEEDED = "Progressing as expected"
+FOLLOW_UP_OUTCOMES = ["done", "not done", "carried over"]
+# The statuses that agree with each computed light: choosing another one needs a rationale.
+AGREES_WITH = {GREEN: {"Progressing as expected", "Progress is accelerated"},
+               AMBER: {"Not progressing as expected"},
+               RED: {"Not progressing as expected", "Failure to progress"},
+               NO_EVIDENCE: set()}
 RETRIES = 8
 
 
@@ -38,30 +44,48 @@ class Saved:
 
 @dataclass(frozen=True)
 class Decision:
+    """A committee decision as entered. light is the committee status the dashboard computed (the
+    decision records it beside its own); follow_ups say, for each action of the resident's previous
+    decision, whether it was done, not done or carried over."""
+
     resident_id: str
     meeting_date: dt.date
-    status: str
+    status: str | None
     actions: list[str]
     rationale: str = ""
     follow_up_date: dt.date | None = None
     members_present: tuple[str, ...] = ()
     other_action: str = ""
+    light: str | None = None
+    follow_ups: tuple[tuple[str, str | None], ...] = ()
 
     def problems(self) -> list[str]:
         """What is wrong with the decision as entered, in words; empty when it can be saved."""
         problems = []
         if self.status not in STATUSES:
-            problems.append(f"Choose a status (not {self.status!r}).")
+            problems.append("Choose a status.")
         unknown = [a for a in self.actions if a not in ACTIONS]
         if unknown:
             problems.append(f"Unknown action(s): {', '.join(unknown)}.")
         if not self.actions and not self.other_action.strip():
             problems.append("Choose at least one action.")
-        if self.status != NO_RATIONALE_NEEDED and not self.rationale.strip():
-            problems.append(f"A rationale is required for “{self.status}”.")
+        if self.status in STATUSES and self.rationale_needed() and not self.rationale.strip():
+            problems.append(f"A rationale is required: {self.rationale_needed()}.")
         if self.follow_up_date is not None and self.follow_up_date < self.meeting_date:
             problems.append("The follow-up date is before the meeting.")
+        open_follow_ups = [action for action, outcome in self.follow_ups if outcome not in FOLLOW_UP_OUTCOMES]
+        if open_follow_ups:
+            problems.append("Say whether each action of the last decision was done, not done or carried over "
+                            f"({', '.join(open_follow_ups)}).")
         return problems
+
+    def rationale_needed(self) -> str:
+        """Why this decision needs a rationale, in words; empty when it does not: when its status departs
+        from the computed light, or it takes any action beyond monitoring."""
+        if self.light is not None and self.status not in AGREES_WITH.get(self.light, set()):
+            return f"“{self.status}” departs from the computed status ({LIGHT_LABELS[self.light].lower()})"
+        acting = [a for a in self.all_actions() if a != "monitor"]
+        return f"the decision takes action ({', '.join(acting)})" if acting else ""
 
     def all_actions(self) -> list[str]:
         other = self.other_action.strip()
@@ -105,6 +129,12 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
         try:
             with writing(con) as cursor:
                 check_may_decide(cursor, actor_id, decision.resident_id, decision.meeting_date)
+                recused = recused_members(cursor, decision.resident_id, decision.meeting_date)
+                if set(decision.members_present) & set(recused):
+                    raise Recused("A member who coaches the resident is recused and cannot be present for this "
+                                  "decision.")
+                previous = _previous_decision(cursor, decision.resident_id, decision.meeting_date)
+                _check_follow_ups(decision, previous)
                 latest = cursor.execute("""
                     select version, recorded_by from committee_decisions
                     where resident_id = $resident and meeting_date = $meeting
@@ -120,15 +150,20 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
                 decision_id = f"D-{uuid.uuid4().hex[:12]}"
                 cursor.execute("""
                     insert into committee_decisions (decision_id, resident_id, meeting_date, version, status,
-                        actions, rationale, follow_up_date, members_present, amendment_reason, recorded_by,
-                        recorded_at)
+                        actions, rationale, follow_up_date, members_present, members_recused, computed_status,
+                        amendment_reason, recorded_by, recorded_at)
                     values ($id, $resident, $meeting, $version, $status, $actions, $rationale, $follow_up, $members,
-                        $reason, $actor, $at)
+                        $recused, $light, $reason, $actor, $at)
                 """, {"id": decision_id, "resident": decision.resident_id, "meeting": decision.meeting_date,
                       "version": version, "status": decision.status, "actions": decision.all_actions(),
                       "rationale": decision.rationale.strip() or None, "follow_up": decision.follow_up_date,
-                      "members": list(decision.members_present), "reason": reason or None, "actor": actor_id,
+                      "members": list(decision.members_present), "recused": recused, "light": decision.light,
+                      "reason": reason or None, "actor": actor_id,
                       "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
+                for action, outcome in decision.follow_ups:
+                    cursor.execute("insert into decision_action_reviews values ($id, $previous, $action, $outcome)",
+                                   {"id": decision_id, "previous": previous[0], "action": action,
+                                    "outcome": outcome})
                 record(cursor, actor_id, "record decision" if version == 1 else "amend decision",
                        program_id=_program_of(cursor, decision.resident_id), resident_id=decision.resident_id,
                        meeting=decision.meeting_date, version=version, status=decision.status)
@@ -139,21 +174,35 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
     raise RuntimeError("The decision could not be saved because of repeated simultaneous saves; try again.")
 
 
+def recused_members(cursor, resident_id: str, meeting_date: dt.date) -> list[str]:
+    """The committee members who coach the resident on the meeting date: recused from the decision."""
+    return [row[0] for row in cursor.execute("""
+        select a.coach_id
+        from coach_pairs_on($meeting) as a
+        join residents as r on r.resident_id = a.resident_id
+        where a.resident_id = $resident
+            and holds_role(a.coach_id, r.program_id, ['committee_chair', 'committee_member'])
+        order by a.coach_id
+    """, {"resident": resident_id, "meeting": meeting_date}).fetchall()]
+
+
+def _previous_decision(cursor, resident_id: str, meeting_date: dt.date) -> tuple[str, list[str]] | None:
+    """The resident's decision in force from the last meeting before this one: (its id, its actions)."""
+    return cursor.execute("""
+        select decision_id, actions from committee_decisions
+        where resident_id = $resident and meeting_date < $meeting
+        order by meeting_date desc, version desc limit 1
+    """, {"resident": resident_id, "meeting": meeting_date}).fetchone()
+
+
+def _check_follow_ups(decision: Decision, previous: tuple[str, list[str]] | None) -> None:
+    """The follow-ups must answer exactly the actions of the previous decision, each once."""
+    asked = sorted(previous[1]) if previous else []
+    answered = sorted(action for action, _ in decision.follow_ups)
+    if answered != asked:
+        raise ValueError("Say whether each action of the last decision was done, not done or carried over "
+                         f"({', '.join(asked) or 'it had none'}).")
+
+
 def _program_of(cursor, resident_id: str) -> str:
     return cursor.execute("select program_id from residents where resident_id = $r", {"r": resident_id}).fetchone()[0]
-
-
-def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
-                  resident_id: str) -> None:
-    """Put a resident on a meeting's agenda by hand, for every member who opens the meeting."""
-    with writing(con) as cursor:
-        allowed = holds_role(cursor, actor_id, program_id, ["committee_chair", "committee_member", "program_lead"])
-        in_program = cursor.execute("select count(*) from residents where resident_id = $r and program_id = $p",
-                                    {"r": resident_id, "p": program_id}).fetchone()[0]
-        if not allowed or not in_program:
-            raise NotAllowed("Only the program's committee can change its agenda.")
-        cursor.execute("insert into meeting_additions values ($p, $m, $r, $actor, $at) on conflict do nothing",
-                       {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id,
-                        "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
-        record(cursor, actor_id, "add to agenda", program_id=program_id, resident_id=resident_id,
-               meeting=meeting_date)
