@@ -1,14 +1,13 @@
 """A dashboard server and a headless Chromium for browser tests and screenshots.
 
 The browser is Debian's Chromium (installed by the Makefile), driven by Playwright through its
-executable path: Playwright's own browser downloads are not used.
+executable path (cbme.browser): Playwright's own browser downloads are not used.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,9 +16,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cbme.browser import CHROMIUM_FLAGS, chromium_path  # noqa: F401  (the tests' browser is the packet's)
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def free_port() -> int:
@@ -61,13 +60,6 @@ def dashboard_server(database: Path, timeout: float = 90, port: int | None = Non
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        raise RuntimeError("Chromium is not installed; run 'make test', which installs it.")
-    return path
 
 
 def wait_for_script(page, timeout_ms: int = 60_000) -> None:

@@ -1,72 +1,87 @@
-"""The meeting packet: a PDF whose pages render and whose text names every resident on the agenda, and
-an HTML file that shows data as text only."""
+"""The meeting packet: a cover and one PDF page per resident on the agenda, with the full minutes; the
+HTML is the same packet, self-contained, showing data as text only."""
 
 import datetime as dt
 import shutil
 import subprocess
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from cbme import packet
+from cbme import db, packet
+from cbme.committee import assign_reviewers, write_reviewer_note
 from cbme.config import ProgramConfig
 from cbme.db import query
 from cbme.decisions import Decision, record_decision
+from cbme.load import load_canonical
+from tests.conftest import FIXTURES
 from tests.test_meeting import MEETING, agenda
 
 
-@pytest.fixture
-def built(tiny_rw):
-    tiny_rw.execute("update residents set name = 'Blake <b>Rivers</b>' where resident_id = 'R2'")
-    # R2 has no coach on the meeting date: the packet must still build (it once failed on that).
-    tiny_rw.execute("update coach_assignments set end_date = '2026-06-01' where resident_id = 'R2' and coach_id = 'C1'")
-    record_decision(tiny_rw, "M1", Decision("R1", MEETING, "Not progressing as expected", ["modify learning plan"],
-                                            "E2 below expected."), based_on_version=None)
-    table, statuses = agenda(tiny_rw)
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    con = db.connect(":memory:")
+    load_canonical(con, FIXTURES / "tiny")
+    con.execute("update residents set name = 'Blake <b>Rivers</b>' where resident_id = 'R2'")
+    # R2 has no coach and no stage on the meeting date: the packet must still build a whole page for them.
+    con.execute("update coach_assignments set end_date = '2026-06-01' where resident_id = 'R2' and coach_id = 'C1'")
+    con.execute("delete from resident_stages where resident_id = 'R2'")
+    assign_reviewers(con, "L1", "P1", MEETING, {"R1": ("M1", "L1")})
+    write_reviewer_note(con, "M1", "P1", MEETING, "R1", "E2 has stalled since October.")
+    record_decision(con, "M1", Decision("R1", MEETING, "Not progressing as expected", ["modify learning plan"],
+                                        "E2 below expected.", members_present=("M1", "L1"),
+                                        follow_ups=(("modify learning plan", "carried over"), ("monitor", "done"))),
+                    based_on_version=None)
+    table, statuses = agenda(con)
     steps = []
-    pdf, html = packet.build(lambda name, **p: query(tiny_rw, name, **p), "M1", "P1", "Tiny Program", MEETING,
+    pdf, html = packet.build(lambda name, **p: query(con, name, **p), "M1", "P1", "Tiny Program", MEETING,
                              ProgramConfig(), table, statuses, lambda share, text: steps.append((share, text)))
-    return pdf, html, steps
-
-
-def test_pdf_names_every_resident_and_the_decisions(built, tmp_path):
-    pdf, _, steps = built
-    path = tmp_path / "packet.pdf"
+    path = tmp_path_factory.mktemp("packet") / "packet.pdf"
     path.write_bytes(pdf)
-    reader = PdfReader(path)
-    # A cover with the agenda, one page per resident, the decisions taken.
-    assert len(reader.pages) == 4
-    pages = [page.extract_text() for page in reader.pages]
-    assert "Avery Stone" in pages[1] and "Status: Not enough evidence" in pages[1]
-    assert "Blake <b>Rivers</b>" in pages[2]
-    assert "EPAs achieved against the assessment plan" in pages[1]
-    assert "Avery Stone: Not progressing as expected" in pages[3]
-    assert [round(share, 2) for share, _ in steps] == [0.0, 0.5, 1.0]
+    con.close()
+    return path, html, steps, list(table["name"])
+
+
+def test_one_page_per_resident_after_the_cover_with_full_minutes(built):
+    path, _, steps, names = built
+    pages = [page.extract_text() for page in PdfReader(path).pages]
+    assert len(pages) == 1 + len(names) == 3  # the cover, then one page per resident on the agenda
+    assert [page.splitlines()[0] for page in pages[1:]] == names == ["Avery Stone", "Blake <b>Rivers</b>"]
+    avery, blake = pages[1], pages[2]
+    assert "Status: Amber" in avery and "EPAs achieved against the assessment plan" in avery
+    minutes = " ".join(avery.split())
+    for line in ["Not progressing as expected", "Actions: modify learning plan",
+                 "Last decision's actions: modify learning plan: carried over; monitor: done",
+                 "Members present: Dr. Jordan Pike, Dr. Morgan Hale", "Recused: Dr. Riley Chen",
+                 "Rationale: E2 below expected.", "E2 has stalled since October."]:
+        assert line in minutes
+    assert "No stage recorded on this date" in " ".join(blake.split())
+    assert "1 of 2 decided" in " ".join(pages[0].split())
+    assert steps[-1] == (1.0, "Done") and [s for s, _ in steps] == sorted(s for s, _ in steps)
 
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils is installed by make test")
 def test_pdf_pages_render(built, tmp_path):
-    path = tmp_path / "packet.pdf"
-    path.write_bytes(built[0])
+    path = built[0]
     subprocess.run(["pdftoppm", "-r", "30", "-png", "-gray", str(path), str(tmp_path / "page")], check=True)
     rendered = sorted(tmp_path.glob("page-*.png"))
-    assert len(rendered) == 4 and all(p.stat().st_size > 1000 for p in rendered)
+    assert len(rendered) == 3 and all(p.stat().st_size > 1000 for p in rendered)
 
 
-def test_html_is_self_contained_and_escapes_data(built):
-    _, html, _ = built
-    assert html.count("data:image/png;base64,") == 6  # three charts for each of two residents
+def test_html_is_the_same_packet_self_contained_without_script_and_escapes_data(built):
+    _, html, _, _ = built
+    assert html.count("<svg") >= 4 and html.count("data:image/png;base64,") == 2  # mix charts are pictures
     assert "Blake &lt;b&gt;Rivers&lt;/b&gt;" in html and "<b>Rivers</b>" not in html
-    assert "http://" not in html and "https://" not in html  # nothing fetched from elsewhere
-    assert html.count("<section>") == 3
+    assert "<script" not in html  # the charts are drawn once, in the browser that printed the PDF
+    assert "http://" not in html.replace("http://www.w3.org/", "") and "https://" not in html
+    assert html.count('<section class="resident"') == 2
 
 
-def test_narratives_put_recent_flags_first():
-    import pandas as pd
-
+def test_narratives_leave_out_recent_flags_which_have_their_own_list():
     narratives = pd.DataFrame({
         "assessment_date": pd.to_datetime(["2026-06-01", "2026-05-01", "2026-04-01", "2026-03-01", "2026-02-01",
                                            "2025-01-01"]),
         "flag": [None, None, None, None, "professionalism", "patient safety"]})
     picked = packet._recent_narratives(narratives, pd.Timestamp(dt.date(2025, 12, 15)))
-    assert list(picked["assessment_date"].dt.strftime("%m-%d")) == ["02-01", "06-01", "05-01", "04-01"]
+    assert list(picked["assessment_date"].dt.strftime("%m-%d")) == ["06-01", "05-01", "04-01"]
