@@ -7,7 +7,8 @@ import streamlit as st
 
 from cbme import coaching, panels, ui
 from cbme.config import program_config
-from cbme.rules import coaching_status
+from cbme.markup import escape_markdown
+from cbme.rules import before_next_meeting, coaching_status
 from cbme.status import LIGHT_LABELS
 
 view = ui.view()
@@ -19,26 +20,45 @@ if pairs.empty:
     st.info("You have no coachees in this program on this date.")
     st.stop()
 _, statuses = ui.meeting_agenda(view, config)
+outcomes = ui.fetch("coachee_outcomes", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
+                    coach_id=view.viewer_id).set_index("resident_id")
 glance = pairs.assign(
-    status=[LIGHT_LABELS[statuses[r].light] if r in statuses else "-" for r in pairs["resident_id"]],
-    overdue=pairs["days_overdue"].map(lambda d: f"{d} days overdue" if d else "no"))
-st.dataframe(glance, hide_index=True, column_order=["resident_name", "status", "last_held", "next_due", "overdue",
-                                                     "next_planned", "missed_since_last_held"],
-             column_config={"resident_name": "Coachee", "status": "Committee status",
+    status=[LIGHT_LABELS[statuses[r].light] if r in statuses else "not in training" for r in pairs["resident_id"]],
+    overdue=pairs["days_overdue"].map(lambda d: f"{d} days overdue" if d else "no"),
+    decision=pairs["resident_id"].map(outcomes["decision_status"]),
+    actions=pairs["resident_id"].map(outcomes["decision_actions"]),
+    follow_up=pairs["resident_id"].map(outcomes["follow_up_date"]))
+next_meeting = outcomes["next_meeting_date"].dropna()
+st.caption("The committee's next meeting: " + (f"{next_meeting.iloc[0]:%Y-%m-%d}." if not next_meeting.empty else
+                                               "none scheduled yet."))
+st.dataframe(glance, hide_index=True, placeholder="—",
+             column_order=["resident_name", "status", "decision", "actions", "follow_up", "last_held", "next_due",
+                           "overdue", "next_planned", "missed_since_last_held"],
+             column_config={"resident_name": "Coachee", "status": "Committee status now",
+                            "decision": "Committee's last decision", "actions": "Its actions",
+                            "follow_up": st.column_config.DateColumn("Its follow-up date"),
                             "last_held": st.column_config.DateColumn("Last session held"),
-                            "next_due": st.column_config.DateColumn("Next due"), "overdue": "Overdue",
+                            "next_due": st.column_config.DateColumn("Next session due"), "overdue": "Overdue",
                             "next_planned": st.column_config.DateColumn("Next planned"),
                             "missed_since_last_held": "Missed since"})
 
 names = dict(zip(pairs["resident_id"], pairs["resident_name"]))
 resident_id = ui.linked_selectbox("Prepare a session with", names, param="coachee", key="coaching_coachee",
-                                  refused="The link names someone who is not your coachee; choose one of yours.")
+                                  refused="The link names someone who is not your coachee; choose one of yours.",
+                                  on_refused=ui.refusal_audit("coachee"), none_when_refused=True)
+if resident_id is None:
+    st.stop()
+ui.audit_once("open coachee", resident_id=resident_id)
 pair = pairs[pairs["resident_id"] == resident_id].iloc[0]
-status = coaching_status(pair, view.as_of, config.coaching_cadence_days)
+status = coaching_status(pair, view.as_of, config.coaching_cadence_days)  # the coaching's, not the committee's
 {"overdue": st.warning, "due soon": st.info, "on track": st.success}[status.verdict](
     f"**Coaching {status.verdict}.** {' '.join(status.reasons)}")
 st.page_link("pages/resident.py", label="Open the full progression page", icon=":material/person:",
              query_params={"resident": resident_id})
+outcome = outcomes.loc[resident_id] if resident_id in outcomes.index else None
+with st.container(border=True):
+    st.markdown("**What the committee decided, and what is due before its next meeting**")
+    st.text("\n".join(before_next_meeting(outcome, status, view.as_of)))
 
 since = pair["last_held"].date() if pd.notna(pair["last_held"]) else pair["pairing_start"].date()
 params = dict(viewer=view.viewer_id, resident_id=resident_id, as_of=view.as_of)
@@ -80,26 +100,31 @@ st.subheader(f"New narratives since ({len(narratives)}; {len(flags)} flagged; {l
 panels.narrative_cards(pd.concat([flags, narratives[narratives["flag"].isna()]]).head(12))
 
 st.subheader("Log a session")
-with st.form("coaching_log"):
+# The form is keyed by the coachee: nothing typed for one coachee is shown or logged for another.
+with st.form(f"coaching_log_{resident_id}"):
+    st.caption(f"About {names[resident_id]}.")
     cols = st.columns(3)
-    day = cols[0].date_input("Date", value=view.as_of, max_value=view.as_of, key="coaching_day",
+    day = cols[0].date_input("Date", value=view.as_of, max_value=view.as_of, key=f"coaching_day_{resident_id}",
                              format="YYYY-MM-DD")
-    outcome = cols[1].selectbox("What happened", coaching.STATUSES, key="coaching_status")
+    happened = cols[1].selectbox("What happened", coaching.STATUSES, index=None, placeholder="Choose",
+                                 key=f"coaching_status_{resident_id}")
     minutes = cols[2].number_input("Length (minutes)", min_value=0, max_value=240, value=30, step=5,
-                                   key="coaching_minutes")
-    reviewed = st.checkbox("We reviewed the coachee's assessments", value=True, key="coaching_reviewed")
-    strengths = st.text_area("Strengths", key="coaching_strengths", max_chars=2000)
-    improvement = st.text_area("Areas for improvement", key="coaching_improvement", max_chars=2000)
-    exposure = st.text_area("Areas needing exposure", key="coaching_exposure", max_chars=2000)
-    next_date = st.date_input("Next session planned for", value=None, key="coaching_next", format="YYYY-MM-DD")
-    if st.form_submit_button("Log the session", type="primary"):
+                                   key=f"coaching_minutes_{resident_id}")
+    reviewed = st.checkbox("We reviewed the coachee's assessments", value=True,
+                           key=f"coaching_reviewed_{resident_id}")
+    strengths = st.text_area("Strengths", key=f"coaching_strengths_{resident_id}", max_chars=2000)
+    improvement = st.text_area("Areas for improvement", key=f"coaching_improvement_{resident_id}", max_chars=2000)
+    exposure = st.text_area("Areas needing exposure", key=f"coaching_exposure_{resident_id}", max_chars=2000)
+    next_date = st.date_input("Next session planned for", value=None, key=f"coaching_next_{resident_id}",
+                              format="YYYY-MM-DD")
+    if st.form_submit_button(f"Log the session with {escape_markdown(names[resident_id])}", type="primary"):
         try:
             coaching.log_session(ui.connection(), view.viewer_id, coaching.Session(
-                resident_id, day, outcome, int(minutes) or None, reviewed, strengths, improvement, exposure,
+                resident_id, day, happened, int(minutes) or None, reviewed, strengths, improvement, exposure,
                 next_date), today=max(view.as_of, dt.date.today()))
-            st.session_state["coaching_flash"] = f"Session of {day:%Y-%m-%d} logged ({outcome})."
+            st.session_state["coaching_flash"] = (resident_id, f"Session of {day:%Y-%m-%d} logged ({happened}).")
             st.rerun()
         except (coaching.NotAllowed, ValueError) as error:
             st.error(str(error))
-if "coaching_flash" in st.session_state:
-    st.success(st.session_state.pop("coaching_flash"))
+if st.session_state.get("coaching_flash", ("",))[0] == resident_id:
+    st.success(st.session_state.pop("coaching_flash")[1])

@@ -57,9 +57,13 @@ def test_lead_finds_overdue_coaches_and_a_logged_session_clears_one(demo_databas
         wait_for_script(coach_page)
         expect(coach_page.get_by_text("Coaching overdue.")).to_be_visible()
         form = coach_page.locator('[data-testid="stForm"]')
+        happened = form.get_by_label("What happened")  # never assumed: chosen
+        happened.click()
+        happened.press_sequentially("held")  # typing opens the list even when the click's opening is lost
+        coach_page.get_by_role("option", name="held", exact=True).click()
         form.get_by_label("Strengths").fill("Clear plan for the night shift.")
         form.get_by_label("Areas for improvement").fill("Delegate tasks by name during resuscitations.")
-        form.get_by_role("button", name="Log the session").click()
+        form.get_by_role("button", name=re.compile("^Log the session with ")).click()
         wait_for_script(coach_page)
         expect(coach_page.get_by_text(f"Session of {DEMO_END.isoformat()} logged (held).")).to_be_visible()
         expect(coach_page.get_by_text("Coaching on track.")).to_be_visible()

@@ -17,10 +17,29 @@ def test_coach_sees_their_coachees_and_logs_a_session(app):
     assert list(glance.index) == ["Avery Stone", "Blake Rivers"]
     assert glance.at["Avery Stone", "overdue"] == "80 days overdue"
     assert at.warning[0].value.startswith("**Coaching overdue.**")
-    at.text_area(key="coaching_improvement").input("Lead with the sickest patient at handover.")
-    next(b for b in at.button if b.label == "Log the session").click().run()
+    assert at.selectbox(key="coaching_coachee").value == "R1"
+    assert at.selectbox(key="coaching_status_R1").value is None  # what happened is never assumed
+    at.selectbox(key="coaching_status_R1").set_value("held")
+    at.text_area(key="coaching_improvement_R1").input("Lead with the sickest patient at handover.")
+    next(b for b in at.button if b.label == "Log the session with Avery Stone").click().run()
     assert [s.value for s in at.success][-1] == "Session of 2026-06-30 logged (held)."
     assert at.dataframe[0].value.set_index("resident_name").at["Avery Stone", "overdue"] == "no"
+    at.selectbox(key="coaching_coachee").set_value("R2").run()
+    assert at.text_area(key="coaching_improvement_R2").value == ""  # nothing typed for Avery shows for Blake
+
+
+def test_a_coach_sees_the_committees_outcome_and_what_is_due(app):
+    at = app("chen@example.org", "pages/coaching.py")
+    glance = at.dataframe[0].value.set_index("resident_name")
+    assert glance.at["Avery Stone", "decision"] == "Not progressing as expected"
+    assert glance.at["Avery Stone", "actions"] == "monitor, modify learning plan"
+    outcome = next(t.value for t in at.text if t.value.startswith("Last committee decision"))
+    assert outcome.splitlines() == [
+        "Last committee decision (2025-12-15): Not progressing as expected; actions: monitor, modify learning plan; "
+        "follow-up by 2026-03-15.",
+        "No committee meeting is scheduled yet.",
+        "Due before it: the committee's follow-up date, 2026-03-15 (passed); a revised learning plan, which the "
+        "committee asked for; a coaching session by 2026-04-11 (80 days overdue)."]
 
 
 def test_a_coach_cannot_open_another_coachee(app):
@@ -28,7 +47,8 @@ def test_a_coach_cannot_open_another_coachee(app):
     assert "You have no coachees" in at.info[0].value  # C2's pairing ended
     chen = app("chen@example.org", "pages/coaching.py", coachee="R3")
     assert any("not your coachee" in w.value for w in chen.warning)
-    assert chen.selectbox(key="coaching_coachee").value in ("R1", "R2")
+    assert chen.selectbox(key="coaching_coachee").value is None  # nothing opened that was not asked for
+    assert not chen.text_area  # no coachee's session form either
 
 
 def test_program_lead_oversight(app):
