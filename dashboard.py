@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from cbme import signin, ui
+from cbme import access, signin, ui
 from cbme.db import DatabaseLocked, OutdatedDatabase
 
 # Each page with the roles that may open it; a page is listed only for those roles.
@@ -18,6 +18,20 @@ PAGES = [
     ("pages/imports.py", "Imports", ":material/upload_file:", "imports", {"admin"}),
     ("pages/audit.py", "Audit trail", ":material/policy:", "audit", {"admin"}),
 ]
+
+# The query parameter bound to the frame's own date widget: it follows a page switch by itself, and
+# Streamlit refuses to set it any other way.
+FRAME_PARAMS = {"as_of"}
+
+
+
+def default_as_of() -> dt.date:
+    """Today, or the meeting date that a meeting view's address names (it is the as-of date there)."""
+    try:
+        return dt.date.fromisoformat(st.query_params.get("meeting", ""))
+    except ValueError:
+        return dt.date.today()
+
 
 ui.leave_folder_multipage_mode()
 # The tab's icon is an emoji, which the browser draws itself: a material icon there is fetched from
@@ -43,8 +57,10 @@ with st.sidebar:
     names = dict(zip(programs["program_id"], programs["name"]))
     program_id = ui.linked_selectbox(
         "Program", names, param="program", key="frame_program", persist_state="session",
-        refused="The link names a program you hold no role in; showing one of yours.")
-    as_of = st.date_input("As of", value=dt.date.today(), key="as_of", bind="query-params",
+        refused="The link names a program you hold no role in; showing one of yours.",
+        on_refused=lambda requested: access.audit(ui.connection(), viewer.person_id, "refuse link",
+                                                  parameter="program", requested=requested))
+    as_of = st.date_input("As of", value=default_as_of(), key="as_of", bind="query-params",
                           format="YYYY-MM-DD",
                           help="Everything is computed with the data up to this date, as a committee "
                                "sees it on its meeting day.")
@@ -53,7 +69,12 @@ roles = frozenset(dict(zip(programs["program_id"], programs["roles"]))[program_i
 ui.set_view(ui.View(viewer.person_id, viewer.name, roles, program_id, names[program_id], as_of))
 pages = [st.Page(path, title=title, icon=icon, url_path=url_path)
          for path, title, icon, url_path, allowed in PAGES if roles & allowed]
-page = st.navigation(pages)
+# The app's root address opens the viewer's first page under that page's own address (a default page
+# would be served at the root only, and its own link would say "page not found").
+home = st.Page(lambda: st.switch_page(pages[0], query_params={
+    k: v for k, v in st.query_params.to_dict().items() if k not in FRAME_PARAMS}),
+    title="Home", url_path="home", default=True, visibility="hidden")
+page = st.navigation([home, *pages])
 try:
     page.run()
 except Exception as error:  # control-flow exceptions (rerun, stop) are not Exceptions

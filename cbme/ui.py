@@ -165,6 +165,11 @@ def audit(action: str, **fields) -> None:
     access.audit(connection(), viewer.viewer_id, action, program_id=viewer.program_id, **fields)
 
 
+def refusal_audit(param: str) -> Callable[[str], None]:
+    """For linked_selectbox: record a refused link's value in the audit trail, once per session."""
+    return lambda requested: audit_once("refuse link", parameter=param, requested=requested)
+
+
 def audit_once(action: str, **fields) -> None:
     """Record that the viewer did something (opened a resident...) once, not on every rerun."""
     viewer = view()
@@ -261,21 +266,37 @@ def clear_caches() -> None:
         cache.clear()
 
 
-def linked_selectbox(label: str, options: dict[str, str], param: str, refused: str, **kwargs) -> str:
+def linked_selectbox(label: str, options: dict[str, str], param: str, refused: str,
+                     on_refused: Callable[[str], None], none_when_refused: bool = False, **kwargs) -> str | None:
     """A selectbox over options (value -> label) whose choice is kept in the query parameter param,
     so a link reproduces it. The URL carries the value, never the label. A value in the URL that is
-    not among the options is refused with the given message, and the first option is shown."""
+    not among the options is refused with the given message and told to on_refused (which records it
+    in the audit trail); then nothing is chosen when none_when_refused (a record the viewer did not ask
+    for is not opened), else the first option."""
     values = list(options)
-    key = kwargs.get("key")
+    key = kwargs["key"]
     if key in st.session_state and st.session_state[key] not in options:
         del st.session_state[key]  # a choice from another program or date
     requested = st.query_params.get(param)
-    if requested is not None and requested not in options:
+    was_refused = requested is not None and requested not in options and key not in st.session_state
+    if was_refused:
+        on_refused(requested)
+        st.session_state[f"{key}_refused"] = True
+    if st.session_state.get(f"{key}_refused"):  # said until the viewer chooses (a page switch may follow)
         st.warning(refused)
+    user_change = kwargs.pop("on_change", None)
+
+    def changed() -> None:
+        st.session_state.pop(f"{key}_refused", None)
+        if user_change:
+            user_change()
+
     # The URL decides the first choice; afterwards the widget's own state (which buttons may set) does.
-    index = values.index(requested) if requested in options and key not in st.session_state else 0
-    choice = st.selectbox(label, values, index=index, format_func=options.get, **kwargs)
-    st.query_params[param] = choice
+    index = values.index(requested) if requested in options and key not in st.session_state else \
+        None if was_refused and none_when_refused else 0
+    choice = st.selectbox(label, values, index=index, format_func=options.get, on_change=changed, **kwargs)
+    if choice is not None:
+        st.query_params[param] = choice
     return choice
 
 
@@ -298,10 +319,13 @@ def lazy_tabs(sections: dict[str, Callable[[], None]], key: str) -> None:
                 show()
 
 
-def fragment(func):
-    """st.fragment whose errors get the frame's friendly message instead of Streamlit's own handling."""
+def fragment(func=None, *, run_every: float | None = None):
+    """st.fragment (rerun every run_every seconds when given) whose errors get the frame's friendly
+    message instead of Streamlit's own handling."""
+    if func is None:
+        return functools.partial(fragment, run_every=run_every)
 
-    @st.fragment
+    @st.fragment(run_every=run_every)
     @functools.wraps(func)
     def guarded(*args, **kwargs):
         try:

@@ -1,9 +1,12 @@
-"""Resident progression: where one resident stands and how they got there, as of the chosen date."""
+"""Resident progression: where one resident stands and how they got there, as of the chosen date; in
+meeting view, the committee's evidence on the resident and its decision."""
+
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from cbme import charts, meeting, panels, ui
+from cbme import charts, committee, meeting, panels, ui
 from cbme.config import program_config
 from cbme.labels import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, RESIDENT_TABS, STAGES
 from cbme.rules import coaching_status
@@ -11,6 +14,9 @@ from cbme.rules import coaching_status
 view = ui.view()
 config = program_config(view.program_id)
 scope = dict(viewer=view.viewer_id, as_of=view.as_of)
+in_meeting = (st.query_params.get("meeting") == f"{view.as_of:%Y-%m-%d}"
+              and bool(view.roles & {"program_lead", "committee_chair", "committee_member"}))
+presenting = in_meeting and "committee_chair" in view.roles
 
 residents = ui.fetch("viewer_residents", program_id=view.program_id, **scope)
 if residents.empty:
@@ -18,49 +24,75 @@ if residents.empty:
     st.stop()
 
 labels = {r.resident_id: f"{r.name} · {r.stage or 'not started'} · PGY{r.pgy}" for r in residents.itertuples()}
+names = dict(zip(residents["resident_id"], residents["name"]))
+
+
+def picked() -> None:
+    """A resident chosen in the picker while the one shown has an unsaved decision: ask first."""
+    shown = st.session_state.get("resident_shown")
+    if in_meeting and shown and panels.has_draft(shown, view.as_of):
+        wanted = st.session_state["resident"]
+        st.session_state["resident"] = shown
+        panels.ask_before_leaving(shown, wanted, view.as_of)
+
+
+panels.open_requested_resident()
 resident_id = ui.linked_selectbox(
     "Resident", labels, param="resident", key="resident", placeholder="Type a name to search",
     refused="The link names a resident who is not available to you in this program. Choose one of your "
-            "residents below.",
+            "residents.", on_refused=ui.refusal_audit("resident"), none_when_refused=True, on_change=picked,
     help="The residents your role lets you see. The page address links to the chosen resident.")
+if resident_id is None:
+    st.stop()
+st.session_state["resident_shown"] = resident_id
 params = dict(resident_id=resident_id, **scope)
 ui.prefetch(("resident_profile", params))  # while the audit event is written and the program's agenda read
 ui.audit_once("open resident", resident_id=resident_id)
 
-# Meeting view: presenting the agenda of the meeting on the as-of date, one resident after another.
 everyone, statuses = ui.meeting_agenda(view, config)
-in_meeting = (st.query_params.get("meeting") == f"{view.as_of:%Y-%m-%d}"
-              and bool(view.roles & {"program_lead", "committee_chair", "committee_member"}))
-if in_meeting:
-    agenda = meeting.due_only(everyone) if st.query_params.get("agenda", "due") == "due" else everyone
-    panels.meeting_bar(agenda, resident_id, view.as_of)
 review = everyone[everyone["resident_id"] == resident_id]
 review = review.iloc[0] if not review.empty else None  # (a row; itertuples costs a millisecond or two)
+status = statuses.get(resident_id)
+if in_meeting:
+    agenda = meeting.due_only(everyone) if st.query_params.get("agenda", "due") == "due" else everyone
+    panels.leaving_dialog(names, view.as_of)
+    panels.meeting_bar(agenda, resident_id, view, presenting)
+    if presenting and st.session_state.get("meeting_presented") != (view.as_of, resident_id):
+        committee.present_resident(ui.connection(), view.viewer_id, view.program_id, view.as_of, resident_id)
+        st.session_state["meeting_presented"] = (view.as_of, resident_id)
+    elif not presenting:
+        panels.follow_the_chair(view, resident_id, names)
 since = review.review_since.date() if in_meeting and review is not None else None
 profile = ui.fetch("resident_profile", **params).iloc[0]
 
 # Header
-stage_since = f"since {profile['stage_start_date']:%Y-%m-%d}" if profile["stage"] else ""
+stage_since = f"since {profile['stage_start_date']:%Y-%m-%d}" if profile["stage"] else "no stage recorded"
 ui.facts_card([
     ("Resident", profile["name"], profile["status"]),
     ("Stage", STAGES.get(profile["stage"], "Not started"), stage_since),
     ("PGY", str(profile["pgy"]), f"training started {profile['training_start_date']:%Y-%m-%d}"),
-    ("Coach", profile["coach_name"] or "None assigned",
+    ("Coach", profile["coach_name"] or "No coach assigned",
      COACHING_MODELS.get(profile["coaching_model"], "") + (" · sits on the committee" if
                                                            profile["coach_on_committee"] and
                                                            profile["coaching_model"] != "committee" else "")),
-    ("Last committee decision", profile["last_decision_status"] or "None yet",
+    ("Last committee decision", profile["last_decision_status"] or "No decision yet",
      f"{profile['last_decision_date']:%Y-%m-%d}" if profile["last_decision_status"] else ""),
 ])
 
 if review is not None:
-    panels.status_panel(statuses[resident_id], view.as_of)
+    flags = pd.DataFrame()
+    if review.new_flags:
+        narratives_since = ui.fetch("resident_narratives", epa_codes=[], form_types=[],
+                                    date_from=review.review_since.date() + dt.timedelta(days=1),
+                                    date_to=view.as_of, search="", **params)
+        flags = narratives_since[narratives_since["flag"].notna()]
+    panels.status_panel(status, view.as_of, flags, review.coaching)
     if in_meeting:
         panels.since_metrics(review)
-        panels.decision_form(view, review, ui.fetch("program_committee", viewer=view.viewer_id,
-                                                    program_id=view.program_id))
+        notes = ui.fetch("meeting_reviewer_notes", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of)
+        panels.reviewers_panel(view, resident_id, notes[notes["resident_id"] == resident_id])
 
-# The sections, one tab each (ui.lazy_tabs: only the open one runs).
+# The sections, one tab each (ui.lazy_tabs: only the open one runs). Widgets are keyed by the resident.
 
 
 def progress_section():
@@ -75,7 +107,7 @@ def progress_section():
         f"(✓ marks a complete EPA).")
     later_stages = list(STAGES)[list(STAGES).index(profile["stage"]) + 1:] if profile["stage"] else []
     shown = progress
-    if later_stages and not st.toggle("Include later stages", key="resident_later_stages",
+    if later_stages and not st.toggle("Include later stages", key=f"resident_later_stages_{resident_id}",
                                       help="EPAs of stages the resident has not reached yet."):
         shown = progress[~progress["stage"].isin(later_stages)]
     st.plotly_chart(ui.chart(charts.epa_progress, shown), key="resident_epa_progress",
@@ -85,7 +117,7 @@ def progress_section():
         details.dataframe(
             progress[["stage", "epa_code", "title", "required_observations", "achieved", "observations",
                       "expired", "assessors", "last_observed", "contextual_requirements"]],
-            hide_index=True,
+            hide_index=True, placeholder="—",
             column_config={"stage": "Stage", "epa_code": "EPA", "title": "Title",
                            "required_observations": "Required", "achieved": "Achieved",
                            "observations": "Observations", "expired": "Expired", "assessors": "Assessors",
@@ -100,9 +132,13 @@ def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
     st.subheader("Entrustment over time")
     counts = observations["epa_code"].value_counts()
     ordered = [c for c in progress["epa_code"] if c in counts]
-    stage_epas = [c for c in current["epa_code"] if c in counts]
-    default = sorted(stage_epas, key=lambda c: -counts[c])[:4] or ordered[:4]
-    chosen = st.multiselect("EPAs to show", ordered, default=default, key="resident_epas",
+    # Opens on the current stage's EPAs that need attention (red, amber, not decision-ready), then the
+    # stage's most rated ones.
+    attention = [c for c in (status.needing_attention() if status else []) if c in counts]
+    stage_epas = sorted((c for c in current["epa_code"] if c in counts and c not in attention),
+                        key=lambda c: -counts[c])
+    default = (attention + stage_epas)[:4] or ordered[:4]
+    chosen = st.multiselect("EPAs to show", ordered, default=default, key=f"resident_epas_{resident_id}",
                             format_func=lambda c: f"{c} ({counts[c]} ratings)")
     if not chosen:
         st.info("Choose one or more EPAs to see their ratings.")
@@ -134,7 +170,7 @@ def feedback_section():
     st.plotly_chart(ui.chart(charts.feedback_mix, monthly, since, view.as_of), key="resident_feedback_mix")
     st.dataframe(
         summary.assign(opportunity=summary["opportunity"].map({**OPPORTUNITIES, "all assessments": "All assessments"})),
-        hide_index=True,
+        hide_index=True, placeholder="—",
         column_config={
             "opportunity": "Feedback opportunity", "stakes": "Stakes", "items": "Completed", "expired": "Expired",
             "directly_observed_share": st.column_config.ProgressColumn("Directly observed", format="percent"),
@@ -148,13 +184,13 @@ def narratives_section():
     first_day = profile["training_start_date"].date() if hasattr(profile["training_start_date"], "date") \
         else profile["training_start_date"]
     cols = st.columns([2, 1.2, 1.2, 1.4])
-    search = cols[0].text_input("Search the comments", key="resident_search", max_chars=200)
+    search = cols[0].text_input("Search the comments", key=f"resident_search_{resident_id}", max_chars=200)
     epa_codes = cols[1].multiselect("EPA", list(ui.fetch("resident_epa_progress", **params)["epa_code"]),
-                                    key="resident_narrative_epas")
+                                    key=f"resident_narrative_epas_{resident_id}")
     form_types = cols[2].multiselect("Form type", [k for k in OPPORTUNITIES if k != "coaching"],
-                                     format_func=OPPORTUNITIES.get, key="resident_narrative_forms")
+                                     format_func=OPPORTUNITIES.get, key=f"resident_narrative_forms_{resident_id}")
     dates = cols[3].date_input("Between", (first_day, view.as_of), min_value=first_day,
-                               max_value=max(view.as_of, first_day), key="resident_narrative_dates",
+                               max_value=max(view.as_of, first_day), key=f"resident_narrative_dates_{resident_id}",
                                format="YYYY-MM-DD")
     date_from, date_to = (dates[0], dates[-1]) if dates else (first_day, view.as_of)
     narratives = ui.fetch("resident_narratives", epa_codes=epa_codes, form_types=form_types,
@@ -166,7 +202,7 @@ def narratives_section():
         return
     per_page = 15
     pages = (len(narratives) - 1) // per_page + 1
-    page = st.pagination(pages, key="resident_narrative_page") if pages > 1 else 1
+    page = st.pagination(pages, key=f"resident_narrative_page_{resident_id}") if pages > 1 else 1
     panels.narrative_cards(narratives.iloc[(page - 1) * per_page: page * per_page])
 
 
@@ -177,12 +213,11 @@ def coaching_section():
     sessions = ui.fetch("resident_coaching_sessions", **params)
     pairs = ui.fetch("coaching_pairs", **pairs_params)
     pair = next((p for _, p in pairs[pairs["resident_id"] == resident_id].iterrows()), None)
-    status = coaching_status(pair, view.as_of, config.coaching_cadence_days)
-    message = " ".join(status.reasons)
-    {"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[status.verdict](
-        f"**Coaching {status.verdict}.** {message}")
+    coaching = coaching_status(pair, view.as_of, config.coaching_cadence_days)
+    {"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[coaching.verdict](
+        f"**Coaching {coaching.verdict}.** {' '.join(coaching.reasons)}")
     if pair is not None or not sessions.empty:  # an empty timeline still shows how long coaching is overdue
-        st.plotly_chart(ui.chart(charts.coaching_timeline, sessions, view.as_of, status.next_due),
+        st.plotly_chart(ui.chart(charts.coaching_timeline, sessions, view.as_of, coaching.next_due),
                         key="resident_coaching", config={"displayModeBar": False})
     if sessions.empty:
         return
@@ -208,16 +243,15 @@ def decisions_section():
             version = f" · version {decision.version}" + (" (in force)" if decision.in_force else " (amended later)") \
                 if decision.version > 1 or not decision.in_force else ""
             st.markdown(f"**{decision.meeting_date:%Y-%m-%d} · {decision.status}**{version}")  # one of five statuses
-            follow_up = f" · follow-up {decision.follow_up_date:%Y-%m-%d}" if pd.notna(decision.follow_up_date) else ""
-            st.text(f"Actions: {decision.actions or 'none'}{follow_up} · recorded by {decision.recorded_by} "
-                    f"on {decision.recorded_at:%Y-%m-%d %H:%M} UTC")
-            if decision.members_present:
-                st.text(f"Members present: {decision.members_present}")
-            if isinstance(decision.amendment_reason, str):
-                st.text(f"Amended because: {decision.amendment_reason}")
-            if isinstance(decision.rationale, str) and decision.rationale.strip():
-                st.text(decision.rationale)
+            st.text("\n".join(meeting.minutes(decision)))
 
 
 ui.lazy_tabs(dict(zip(RESIDENT_TABS, [progress_section, feedback_section, narratives_section, coaching_section,
                                        decisions_section])), key="section")
+
+if in_meeting and review is not None:
+    st.subheader("The committee's decision")
+    panels.decision_form(view, review, names[resident_id], status,
+                         ui.fetch("program_committee", viewer=view.viewer_id, program_id=view.program_id),
+                         ui.fetch("meeting_attendance", viewer=view.viewer_id, program_id=view.program_id,
+                                  as_of=view.as_of))

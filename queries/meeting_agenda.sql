@@ -1,6 +1,7 @@
 -- One row per resident of the program whom the viewer may see and who had started training by the
 -- meeting date ($as_of): stage and months in it, the current coach and whether that coach sits on the
--- committee, the previous committee decision (before the meeting date), any decision already recorded
+-- committee, the previous committee decision (before the meeting date) with its actions and follow-up
+-- date, any decision already recorded at this meeting, the reviewers assigned to present the resident
 -- at this meeting, whether a member added the resident to this meeting by hand, and what changed since
 -- the previous decision (since the start of training if there is none): completed observations,
 -- EPAs newly achieved, flags, narratives, coaching sessions held and missed.
@@ -41,7 +42,7 @@ decisions_in_force as (
 ),
 
 previous_decision as (
-    select d.resident_id, d.meeting_date, d.status
+    select d.resident_id, d.decision_id, d.meeting_date, d.status, d.actions, d.follow_up_date
     from decisions_in_force as d
     where d.meeting_date < $as_of
     qualify row_number() over (partition by d.resident_id order by d.meeting_date desc) = 1
@@ -116,6 +117,19 @@ additions as (
     select resident_id
     from meeting_additions
     where program_id = $program_id and meeting_date = $as_of
+),
+
+reviewers as (
+    select
+        v.resident_id,
+        max(v.person_id) filter (where v.reviewer_role = 'primary') as primary_reviewer_id,
+        max(p.name) filter (where v.reviewer_role = 'primary') as primary_reviewer,
+        max(v.person_id) filter (where v.reviewer_role = 'secondary') as secondary_reviewer_id,
+        max(p.name) filter (where v.reviewer_role = 'secondary') as secondary_reviewer
+    from meeting_reviewers as v
+    join people as p on p.person_id = v.person_id
+    where v.program_id = $program_id and v.meeting_date = $as_of
+    group by v.resident_id
 )
 
 select
@@ -128,11 +142,18 @@ select
     k.coach_id,
     k.coach_name,
     coalesce(k.coach_id in (select person_id from committee), false) as coach_on_committee,
+    p.decision_id as previous_decision_id,
     p.meeting_date as previous_decision_date,
     p.status as previous_decision_status,
+    coalesce(p.actions, []) as previous_actions,
+    p.follow_up_date as previous_follow_up_date,
     w.since as review_since,
     m.status as decision_this_meeting,
     m.version as decision_version,
+    v.primary_reviewer_id,
+    v.primary_reviewer,
+    v.secondary_reviewer_id,
+    v.secondary_reviewer,
     r.resident_id in (select resident_id from additions) as added_by_hand,
     coalesce(n.new_observations, 0) as new_observations,
     coalesce(len(a.epas_newly_achieved), 0) as epas_newly_achieved,
@@ -150,4 +171,5 @@ left join review_start as w on w.resident_id = r.resident_id
 left join new_items as n on n.resident_id = r.resident_id
 left join newly_achieved as a on a.resident_id = r.resident_id
 left join coaching as c on c.resident_id = r.resident_id
+left join reviewers as v on v.resident_id = r.resident_id
 order by r.name

@@ -11,13 +11,13 @@ from cbme import db, ui
 from cbme.labels import OVERSIGHT_TABS
 from tests.conftest import DEMO_END
 
-DEMO_USERS = ["Program lead", "Committee member", "Coach"]
+DEMO_USERS = ["Program lead", "Committee chair", "Committee member", "Coach"]
 # Each tab of the resident page, with text only that tab shows (a pattern) and its number of charts.
 SECTIONS = {"EPAs and entrustment": ("Entrustment over time", 2),
             "Feedback opportunities": ("Assessments completed", 1),
             "Narrative feedback": ("comments, newest first", 0),
             "Coaching": (r"\*\*Coaching (overdue|due soon|on track|no coach)\.\*\*", 1),
-            "Decision history": ("recorded (by|up to this date)", 0)}
+            "Decision history": ("Recorded by|recorded up to this date", 0)}
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +107,21 @@ def test_coach_sees_only_coachees_in_the_picker(app, facts):
     assert sorted(offered) == sorted(facts["names"][r] for r in facts["coachees"])
 
 
-def test_coach_cannot_reach_another_resident_by_deep_link(app, facts):
+def test_coach_cannot_reach_another_resident_by_deep_link(app, facts, demo_database):
+    def refusals():
+        con = db.connect(demo_database)
+        try:
+            return con.execute("select count(*) from audit_log where actor_id = $c and action = 'refuse link' "
+                               "and detail like '%' || $r || '%'", {"c": facts["coach"], "r": facts["other"]}
+                               ).fetchone()[0]
+        finally:
+            con.close()
+
+    before = refusals()
     at = app("Coach", page=None, resident=facts["other"])  # a coach's first page is the resident page
     assert any("not available to you" in w.value for w in at.warning)
-    assert at.selectbox(key="resident").value in facts["coachees"]
+    assert at.selectbox(key="resident").value is None  # nothing opened that the coach did not ask for
+    assert refusals() == before + 1  # the refusal, with what was asked for, is in the audit trail
     for section in SECTIONS:
         assert facts["names"][facts["other"]] not in page_text(app("Coach", page=None, resident=facts["other"],
                                                                     section=section))
@@ -119,7 +130,8 @@ def test_coach_cannot_reach_another_resident_by_deep_link(app, facts):
 def test_narrative_search_filters_comments(app):
     at = app("Program lead", section="Narrative feedback")
     before = next(c.value for c in at.caption if "comments, newest first" in c.value)
-    at.text_input(key="resident_search").input("no such words anywhere").run()
+    resident = at.selectbox(key="resident").value
+    at.text_input(key=f"resident_search_{resident}").input("no such words anywhere").run()
     after = next(c.value for c in at.caption if "comments, newest first" in c.value)
     assert before != after and after.startswith("0 comments")
     assert not at.exception
@@ -127,7 +139,7 @@ def test_narrative_search_filters_comments(app):
 
 def test_choosing_epas_redraws_the_entrustment_chart(app):
     at = app("Program lead")
-    at.multiselect(key="resident_epas").set_value([]).run()
+    at.multiselect(key=f"resident_epas_{at.selectbox(key='resident').value}").set_value([]).run()
     assert any("Choose one or more EPAs" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 1
 

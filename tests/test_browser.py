@@ -71,7 +71,7 @@ def test_deep_link_renders_the_resident_and_every_tab_with_its_charts(served):
     expect(tables.first).to_be_visible()
     for tab, charts, shown in (("Feedback opportunities", 1, "Assessments completed"),
                                ("Narrative feedback", 0, "comments, newest first"),
-                               ("Coaching", 1, "Coaching "), ("Decision history", 0, "recorded by")):
+                               ("Coaching", 1, "Coaching "), ("Decision history", 0, "Recorded by")):
         page.get_by_role("tab", name=tab).click()
         wait_for_script(page)
         expect(page.get_by_text(shown).first).to_be_visible()
@@ -89,7 +89,8 @@ def test_narratives_render_as_text_not_markup(served):
     page.goto(f"{served['url']}/resident?resident={resident_id}&as_of={DEMO_END.isoformat()}"
               "&section=Narrative+feedback")
     wait_for_script(page)
-    newest = page.locator(".narrative .strengths").first
+    # (The status box lists the resident's flagged comments first; the payload is in the Narrative tab.)
+    newest = page.locator(".narrative .strengths", has_text="onerror").first
     expect(newest).to_have_text(f"Strengths: {PAYLOAD}")
     assert page.evaluate("window.injected") is None
     main = page.locator('[data-testid="stMain"]')
