@@ -14,7 +14,7 @@ people = ui.fetch("program_people", viewer=view.viewer_id, program_id=view.progr
 st.dataframe(
     people.assign(roles=people["roles"].map(lambda rs: ", ".join(access.ROLE_LABELS[r] for r in rs)),
                   identities=people["identities"].map(lambda ids: ", ".join(ids) if ids is not None else "")),
-    hide_index=True, column_order=["name", "roles", "identities", "person_id"],
+    hide_index=True, placeholder="—", column_order=["name", "roles", "identities", "person_id"],
     column_config={"name": "Person", "roles": "Roles", "identities": "Signs in as", "person_id": "Id"})
 
 staff = ui.fetch("program_staff", viewer=view.viewer_id, program_id=view.program_id)
@@ -34,8 +34,9 @@ grant, revoke, identity = st.tabs(["Give a role", "Remove a role", "Sign-in iden
 with grant, st.form("access_grant", border=False):
     person = st.selectbox("Person", list(names), format_func=names.get, key="access_grant_person",
                           placeholder="Type a name", index=None)
-    role = st.selectbox("Role", access.ROLES, format_func=access.ROLE_LABELS.get, key="access_grant_role")
-    if st.form_submit_button("Give role", type="primary") and person:
+    role = st.selectbox("Role", access.ROLES, format_func=access.ROLE_LABELS.get, key="access_grant_role",
+                        index=None, placeholder="Choose a role")
+    if st.form_submit_button("Give role", type="primary") and person and role:
         apply(lambda: access.grant_role(ui.connection(), view.viewer_id, view.program_id, person, role),
               f"{names[person]} is now {access.ROLE_LABELS[role].lower()}.")
 

@@ -30,7 +30,7 @@ events = ui.fetch_fresh("audit_events", viewer=view.viewer_id, program_id=view.p
 shown = f"{len(events):,} events" + (f" (the newest {MAX_ROWS:,}; narrow the search)" if len(events) == MAX_ROWS
                                      else "")
 st.caption(shown)
-st.dataframe(events, hide_index=True, column_config={
+st.dataframe(events, hide_index=True, placeholder="—", column_config={
     "event_id": "Event", "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "action": "Action", "actor_id": "Person id", "actor_name": "Person", "identity": "Signed in as",
     "resident_id": "Resident id", "resident_name": "Resident", "detail": "Detail"})

@@ -87,9 +87,10 @@ with right:
     observed = epas[epas["observations_since"] > 0]
     newly = ", ".join(epas.loc[epas["newly_achieved"], "epa_code"]) or "none"
     exposure = ", ".join(epas.loc[epas["needs_exposure"] & (epas["observations_since"] == 0), "epa_code"]) or "none"
-    st.markdown(f"**EPAs newly achieved:** {newly}  \n**Current-stage EPAs with no observation since:** {exposure}")
-    st.dataframe(observed, hide_index=True, column_order=["epa_code", "observations_since", "mean_before",
-                                                          "mean_since"],
+    st.markdown(f"**EPAs newly achieved:** {escape_markdown(newly)}  \n"
+                f"**Current-stage EPAs with no observation since:** {escape_markdown(exposure)}")
+    st.dataframe(observed, hide_index=True, placeholder="—",
+                 column_order=["epa_code", "observations_since", "mean_before", "mean_since"],
                  column_config={"epa_code": "EPA", "observations_since": "Observations",
                                 "mean_before": st.column_config.NumberColumn("Entrustment before", format="%.1f"),
                                 "mean_since": st.column_config.NumberColumn("Entrustment since", format="%.1f")})

@@ -33,7 +33,7 @@ def coaching_section():
     else:
         by_coach = overdue["coach_name"].value_counts()
         st.text("Coaches with overdue coachees: " + ", ".join(f"{name} ({n})" for name, n in by_coach.items()))
-        st.dataframe(overdue, hide_index=True, column_order=[
+        st.dataframe(overdue, hide_index=True, placeholder="—", column_order=[
             "coach_name", "resident_name", "days_overdue", "last_held", "missed_since_last_held", "next_planned"],
             column_config={"coach_name": "Coach", "resident_name": "Coachee",
                            "days_overdue": st.column_config.ProgressColumn(
@@ -48,7 +48,7 @@ def coaching_section():
     # The chart has the page's width: a label of a bar over the ceiling ran past a half-width column.
     st.plotly_chart(ui.chart(charts.coach_workload, workload, config.coach_max_coachees), key="oversight_workload",
                     config={"displayModeBar": False})
-    st.dataframe(workload, hide_index=True, column_order=[
+    st.dataframe(workload, hide_index=True, placeholder="—", column_order=[
         "coach_name", "held", "cancelled_by_resident", "cancelled_by_coach", "no_show", "missed_share"],
         column_config={"coach_name": "Coach", "held": "Held", "cancelled_by_resident": "Cancelled by resident",
                        "cancelled_by_coach": "Cancelled by coach", "no_show": "No-show",
@@ -57,7 +57,7 @@ def coaching_section():
     st.plotly_chart(ui.chart(charts.program_sessions, ui.fetch("program_coaching_sessions", **common), view.as_of),
                     key="oversight_sessions", config={"displayModeBar": False})
     with st.expander("Missed, cancelled and no-show rates per resident"):
-        st.dataframe(pairs, hide_index=True, column_order=[
+        st.dataframe(pairs, hide_index=True, placeholder="—", column_order=[
             "resident_name", "coach_name", "held", "cancelled_by_resident", "cancelled_by_coach", "no_show",
             "missed_share"], column_config={
             "resident_name": "Resident", "coach_name": "Coach", "held": "Held",
@@ -71,7 +71,7 @@ def roles_section():
     st.markdown(f"**{len(collide)} pair(s) where roles collide**: the coach assesses the coachee and sits on the "
                 "committee that decides on them. The committee records these coaches as recused from those "
                 "decisions.")
-    st.dataframe(roles, hide_index=True, column_order=[
+    st.dataframe(roles, hide_index=True, placeholder="—", column_order=[
         "coach_name", "resident_name", "coaching_model", "share_by_coach", "by_coach", "coach_on_committee",
         "roles_collide"], column_config={
         "coach_name": "Coach", "resident_name": "Coachee", "coaching_model": "Coaching model",
@@ -91,6 +91,7 @@ def feedback_section():
     st.caption("By form type (all settings) and by setting, last 12 months. Low stakes are formative; high stakes "
                "(ITERs) are summative.")
     st.dataframe(by_setting.assign(form_type=by_setting["form_type"].map(OPPORTUNITIES)), hide_index=True,
+                 placeholder="—",
                  column_config={
                      "form_type": "Form type", "setting": "Setting", "stakes": "Stakes", "items": "Completed",
                      "directly_observed_share": st.column_config.ProgressColumn("Directly observed", format="percent"),
@@ -109,7 +110,7 @@ def assessors_section():
     st.plotly_chart(ui.chart(charts.calibration, calibration, config.calibration_z), key="oversight_calibration",
                     config={"displayModeBar": False})
     st.subheader("Relational continuity (last 12 months)")
-    st.dataframe(ui.fetch("relational_continuity", **common), hide_index=True, column_config={
+    st.dataframe(ui.fetch("relational_continuity", **common), hide_index=True, placeholder="—", column_config={
         "resident_id": None, "name": "Resident", "stage": "Stage", "assessments": "Assessments",
         "assessors": "Distinct assessors", "repeated_assessors": "Assessors seen 3+ times",
         "repeated_share": st.column_config.ProgressColumn("From repeated assessors", format="percent"),
@@ -119,11 +120,14 @@ def assessors_section():
 def board_section():
     measure = st.segmented_control("Show", ["level", "growth"], default="level", key="oversight_measure",
                                    format_func={"level": "Current level (1-5)",
-                                                "growth": "Growth (points a month, last 6 months)"}.get,
+                                                "growth": f"Growth (points a month, last {config.trend_months} "
+                                                          "months)"}.get,
                                    required=True)
-    board = ui.fetch("competency_board", **common)
+    board = ui.fetch("competency_board", recent_ratings=config.recent_ratings, trend_months=config.trend_months,
+                     min_trend_ratings=config.min_trend_ratings, **common)
     st.caption("Residents by stage (most senior first), EPAs by stage. Empty cells: not yet rated"
-               + (", or fewer than three ratings in six months." if measure == "growth" else "."))
+               + (f", or fewer than {config.min_trend_ratings} ratings in {config.trend_months} months (the "
+                  "status rules' threshold for judging growth)." if measure == "growth" else "."))
     st.plotly_chart(ui.chart(charts.competency_board, board, measure), key="oversight_board")
 
 

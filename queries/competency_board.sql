@@ -1,8 +1,9 @@
 -- One row per resident of the program (whom the viewer may see) in training on the as-of date and EPA
 -- of the program: the resident's stage, the EPA's stage, completed ratings, the current level (mean of
--- the last five ratings) and the growth (least-squares slope, entrustment points a month, over the
--- last six months, when it rests on at least three ratings).
--- Parameters: $viewer, $program_id, $as_of.
+-- the last $recent_ratings ratings, as the status rules compute it) and the growth (least-squares
+-- slope, entrustment points a month, over the last $trend_months months, when it rests on at least
+-- $min_trend_ratings ratings: the status rules' own threshold for judging growth).
+-- Parameters: $viewer, $program_id, $as_of, $recent_ratings, $trend_months, $min_trend_ratings.
 with residents_now as (
     select r.resident_id, r.name, stage_on(r.resident_id, $as_of) as stage
     from residents as r
@@ -30,10 +31,10 @@ cells as (
         resident_id,
         epa_code,
         count(*) as ratings,
-        avg(entrustment) filter (where recency <= 5) as level,
+        avg(entrustment) filter (where recency <= $recent_ratings) as level,
         regr_slope(entrustment, date_diff('day', $as_of::date, assessment_date) / 30.44)
-            filter (where assessment_date > $as_of::date - interval 6 month) as slope,
-        count(*) filter (where assessment_date > $as_of::date - interval 6 month) as recent_ratings
+            filter (where assessment_date > $as_of::date - to_months($trend_months)) as slope,
+        count(*) filter (where assessment_date > $as_of::date - to_months($trend_months)) as trend_ratings
     from rated
     group by resident_id, epa_code
 )
@@ -46,7 +47,7 @@ select
     e.stage as epa_stage,
     coalesce(c.ratings, 0) as ratings,
     round(c.level, 2) as level,
-    round(case when c.recent_ratings >= 3 then c.slope end, 3) as growth
+    round(case when c.trend_ratings >= $min_trend_ratings then c.slope end, 3) as growth
 from residents_now as n
 cross join epas as e
 left join cells as c on c.resident_id = n.resident_id and c.epa_code = e.epa_code

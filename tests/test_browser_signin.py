@@ -1,6 +1,7 @@
 """Single sign-on in a real browser: the whole OpenID Connect flow against a mock provider on
 loopback, then sign-out; and the trusted-header mode."""
 
+import re
 import shutil
 
 import pytest
@@ -130,3 +131,35 @@ def test_sessions_arriving_together_on_a_fresh_server_each_get_their_page(databa
             expect(page.get_by_text(f"Signed in as {lead_name}")).to_be_visible()
             expect(page.get_by_text("EPAs achieved against the assessment plan")).to_be_visible()
         context.close()
+
+
+def test_every_page_opens_at_its_own_address(database, browser):
+    """Each page's link works for whoever may open it (signed in by the trusted header), and the app's
+    root opens the viewer's first page under that page's address."""
+    con = db.connect(database)
+    try:
+        person = dict(con.execute("""
+            select g.role, min(i.identity) from roles as g join sign_in_identities as i using (person_id)
+            where g.role in ('program_lead', 'admin') group by g.role""").fetchall())
+    finally:
+        con.close()
+    _, _, coach = people(database)
+    header = "X-Forwarded-Email"
+    pages = {person["program_lead"]: [("meeting", "Committee meeting"), ("resident", "Resident"),
+                                      ("oversight", "Program oversight")],
+             coach: [("resident", "Resident"), ("coaching", "My coachees")],
+             person["admin"]: [("access", "People and access"), ("imports", "Imports"), ("audit", "Audit trail")]}
+    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": header}) as url:
+        for identity, paths in pages.items():
+            context = browser.new_context(extra_http_headers={header: identity})
+            page = context.new_page()
+            page.goto(url)
+            wait_for_script(page)
+            expect(page).to_have_url(re.compile(f"^{re.escape(url)}/{paths[0][0]}([?].*)?$"))
+            for path, shown in paths:
+                page.goto(f"{url}/{path}")
+                wait_for_script(page)
+                expect(page.get_by_test_id("stMain").get_by_text(shown).first).to_be_visible()
+                assert page.get_by_text("Page not found").count() == 0, path
+                assert page.url.split("?")[0] == f"{url}/{path}"
+            context.close()

@@ -148,7 +148,8 @@ def _every_chart(tiny) -> dict:
     sessions = query(tiny, "resident_coaching_sessions", **R1)
     lead = dict(viewer="L1", program_id="P1", as_of=AS_OF)
     since = dt.date(2026, 3, 1)
-    board = query(tiny, "competency_board", **{**lead, "as_of": dt.date(2025, 6, 30)})
+    board = query(tiny, "competency_board", recent_ratings=5, trend_months=6, min_trend_ratings=3,
+                  **{**lead, "as_of": dt.date(2025, 6, 30)})
     return {
         "EPA progress": lambda: charts.epa_progress(query(tiny, "resident_epa_progress", **R1), row_height=14),
         "entrustment": lambda: charts.entrustment_over_time(observations, stages, decisions, ["E1", "E2"], AS_OF,

@@ -7,7 +7,6 @@ import pytest
 
 from cbme import db
 from cbme.access import NotAllowed
-from cbme.committee import add_to_agenda
 from cbme.db import query
 from cbme.decisions import Decision, Recused, record_decision
 from cbme.status import AMBER, GREEN, NO_EVIDENCE, RED
@@ -187,14 +186,3 @@ def test_a_decision_survives_a_restart(tiny_file):
     reopened = db.connect(tiny_file)
     assert versions(reopened) == [(1, "Progressing as expected", "M1", None)]
     reopened.close()
-
-
-def test_adding_to_the_agenda(tiny_rw):
-    add_to_agenda(tiny_rw, "M1", "P1", MEETING, "R2")
-    add_to_agenda(tiny_rw, "M1", "P1", MEETING, "R2")  # twice is once
-    agenda = query(tiny_rw, "meeting_agenda", viewer="M1", program_id="P1", as_of=MEETING).set_index("resident_id")
-    assert bool(agenda.at["R2", "added_by_hand"]) and not bool(agenda.at["R1", "added_by_hand"])
-    with pytest.raises(NotAllowed):
-        add_to_agenda(tiny_rw, "C2", "P1", MEETING, "R1")
-    with pytest.raises(NotAllowed):
-        add_to_agenda(tiny_rw, "M1", "P1", MEETING, "R3")  # another program's resident

@@ -1,6 +1,7 @@
 """The meeting: agenda assembly (pure) and the meeting journey through the app (AppTest)."""
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -209,3 +210,21 @@ def test_adding_a_resident_by_hand(meeting_app):
     at.button(key="meeting_add").click().run()
     table = at.dataframe[0].value
     assert list(table["name"]) == ["Avery Stone"] and list(table["due"]) == ["added by hand"]
+
+
+def test_the_packet_is_built_in_the_background_and_then_offered(meeting_app):
+    at = meeting_app("hale@example.org")
+    at.button(key="meeting_packet").click().run()
+    assert not at.exception
+    # The click returns at once: the page shows the build's progress while the meeting goes on.
+    assert at.get("progress") or at.get("download_button")
+    for _ in range(240):
+        labels = [b.proto.label for b in at.get("download_button")]
+        if "Download the packet (PDF)" in labels:
+            break
+        time.sleep(0.5)
+        at.run()
+    assert {"Download the packet (PDF)", "Download the packet (HTML)"} <= set(labels)
+    con = db.connect(meeting_app.database)
+    assert con.execute("select count(*) from audit_log where action = 'build packet'").fetchone() == (1,)
+    con.close()

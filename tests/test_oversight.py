@@ -3,6 +3,7 @@ logging a coaching session in the data layer."""
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from cbme import db
@@ -87,20 +88,26 @@ def test_relational_continuity(tiny):
                          "pairing_months"]) == [("R1", 9, 3, 2, 0.889, 12.0)]
 
 
+BOARD = dict(recent_ratings=5, trend_months=6, min_trend_ratings=12)  # the status rules' defaults
+
+
 def test_competency_board(tiny):
-    result = query(tiny, "competency_board", as_of=D(2025, 6, 30), **LEAD)
+    result = query(tiny, "competency_board", as_of=D(2025, 6, 30), **BOARD, **LEAD)
     assert rows(result, ["resident_id", "stage", "epa_code", "ratings", "level", "growth"]) == [
         ("R1", "FOD", "E1", 3, 4.0, None), ("R1", "FOD", "E2", 2, 3.0, None), ("R1", "FOD", "E3", 1, 4.0, None)]
 
 
-def test_growth_on_the_board_needs_three_recent_ratings(tiny_rw):
+def test_growth_on_the_board_follows_the_status_rules_threshold(tiny_rw):
     tiny_rw.execute("""
         insert into assessments (assessment_id, resident_id, assessor_id, assessor_role, form_type, assessment_date,
             epa_code, entrustment, directly_observed, stakes, expired)
         values ('g1', 'R1', 'A1', 'faculty', 'epa_observation', '2025-04-01', 'E3', 2, true, 'low', false),
                ('g2', 'R1', 'A1', 'faculty', 'epa_observation', '2025-05-31', 'E3', 3, true, 'low', false)""")
-    board = query(tiny_rw, "competency_board", as_of=D(2025, 6, 30), **LEAD).set_index("epa_code")
-    # E3: 4 on 03-01, 2 on 04-01, 3 on 05-31: slope -0.22 entrustment points a month.
+    # E3: 4 on 03-01, 2 on 04-01, 3 on 05-31: slope -0.22 entrustment points a month, from three ratings.
+    board = query(tiny_rw, "competency_board", as_of=D(2025, 6, 30), **BOARD, **LEAD).set_index("epa_code")
+    assert pd.isna(board.at["E3", "growth"])  # the rule judges growth on 12 ratings or more
+    lenient = {**BOARD, "min_trend_ratings": 3}
+    board = query(tiny_rw, "competency_board", as_of=D(2025, 6, 30), **lenient, **LEAD).set_index("epa_code")
     assert board.at["E3", "growth"] == -0.22
 
 

@@ -86,7 +86,8 @@ def test_viewer_residents_is_scoped(tiny):
 # A value for every parameter any query takes, so that each query can be run by a stranger.
 PARAMETERS = {**NO_FILTER, **dict(
     program_id="P1", as_of=AS_OF, resident_id="R1", person_id="L1", coach_id="", since=AS_OF, cadence_days=60,
-    ceiling=5, min_ratings=1, actionable_min_chars=20, recent_weeks=8, recent_ratings=5, trend_months=6, actions=[],
+    ceiling=5, min_ratings=1, actionable_min_chars=20, recent_weeks=8, recent_ratings=5, trend_months=6,
+    min_trend_ratings=12, actions=[],
     actor_search="", resident_search="", max_rows=100)}
 UNSCOPED = {"demo_users", "dashboard_meta", "person", "sign_in_person"}  # who may sign in, settings, a name
 
