@@ -6,6 +6,7 @@ import streamlit as st
 
 from cbme import access, signin, ui
 from cbme.db import DatabaseLocked, OutdatedDatabase
+from cbme.markup import escape_markdown
 
 # Each page with the roles that may open it; a page is listed only for those roles.
 COMMITTEE = {"program_lead", "committee_chair", "committee_member"}
@@ -14,7 +15,7 @@ PAGES = [
     ("pages/resident.py", "Resident progression", ":material/person:", "resident", COMMITTEE | {"coach"}),
     ("pages/coaching.py", "My coachees", ":material/diversity_3:", "coaching", {"coach"}),
     ("pages/oversight.py", "Program oversight", ":material/monitoring:", "oversight", {"program_lead"}),
-    ("pages/access.py", "People and access", ":material/manage_accounts:", "access", {"admin"}),
+    ("pages/access.py", "People and access", ":material/manage_accounts:", "access", {"admin", "program_lead"}),
     ("pages/imports.py", "Imports", ":material/upload_file:", "imports", {"admin"}),
     ("pages/audit.py", "Audit trail", ":material/policy:", "audit", {"admin"}),
 ]
@@ -44,16 +45,16 @@ except (DatabaseLocked, OutdatedDatabase) as error:
     st.error(f"{error} An administrator must resolve this before the dashboard can open.")
     st.stop()
 
+access.acting_from(signin.client_address())  # every audit event of this run says where it came from
 viewer = signin.sign_in()
 with st.sidebar:
     if viewer.mode != "demo":
-        st.caption(f"Signed in as {viewer.name}")
+        st.caption(f"Signed in as {escape_markdown(viewer.name)}")
     signin.sign_out_button()
     programs = ui.fetch("viewer_programs", viewer=viewer.person_id)
     if programs.empty:
-        st.warning("You hold no role in any program, so there is nothing to show. Ask your program's "
-                   "administrator for access.")
-        st.stop()
+        signin.refuse("You hold no role in any program, so there is nothing to show. Ask your program's "
+                      "administrator for access.", identity=viewer.identity, sign_out=False, reason="no role")
     names = dict(zip(programs["program_id"], programs["name"]))
     program_id = ui.linked_selectbox(
         "Program", names, param="program", key="frame_program", persist_state="session",
@@ -69,6 +70,10 @@ roles = frozenset(dict(zip(programs["program_id"], programs["roles"]))[program_i
 ui.set_view(ui.View(viewer.person_id, viewer.name, roles, program_id, names[program_id], as_of))
 pages = [st.Page(path, title=title, icon=icon, url_path=url_path)
          for path, title, icon, url_path, allowed in PAGES if roles & allowed]
+url = st.context.url
+asked = url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""  # the page the address names
+if asked in {url_path for _, _, _, url_path, _ in PAGES} - {p.url_path for p in pages}:
+    ui.audit_once("refuse page", page=asked)  # Streamlit then says the page is not found
 # The app's root address opens the viewer's first page under that page's own address (a default page
 # would be served at the root only, and its own link would say "page not found").
 home = st.Page(lambda: st.switch_page(pages[0], query_params={

@@ -155,7 +155,7 @@ def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float
             timeout_ms: int = 60_000) -> dict:
     plans = sessions_plan(database, sessions)
     run_log = Path(tempfile.mkstemp(suffix=".runs")[1])
-    env = {"CBME_TRUSTED_HEADER": HEADER, RUN_LOG: str(run_log)}
+    env = {"CBME_TRUSTED_HEADER": HEADER, "CBME_TRUSTED_PROXIES": "127.0.0.1", RUN_LOG: str(run_log)}
     with dashboard_server(database, env=env, launcher="benchmarks.timed_server") as url, \
             CpuSampler(_port(url)) as cpu:
         result = asyncio.run(_run(url, plans, steps, pause, timeout_ms))

@@ -3,13 +3,26 @@
 Reading is scoped in SQL (the visible_residents macro). Writing goes through the functions here, each
 of which checks the actor's role in the data layer, writes its change and the audit event in one
 transaction, and bumps the data version so no cached result outlives the change.
+
+Separation of duties: nobody gives a role to themself or attaches their own sign-in to another
+person's record, and every grant, and every sign-in added to another person, waits for a second
+person's confirmation: another administrator of the program, or its program lead. (Grants of the
+administrator role wait too: an administrator who could make other administrators at will could
+confirm their own requests through them.)
+
+The audit trail is append-only: record() is the only statement that touches audit_log, and it only
+inserts. Every action it records is one of AUDIT_ACTIONS, which the audit page's filter offers.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import getpass
 import json
-from collections.abc import Callable
+import socket
+import uuid
+from collections.abc import Callable, Iterable
 
 import duckdb
 import pandas as pd
@@ -19,10 +32,55 @@ from cbme.db import writing
 ROLES = ["admin", "program_lead", "committee_chair", "committee_member", "coach"]
 ROLE_LABELS = {"admin": "Administrator", "program_lead": "Program lead", "committee_chair": "Committee chair",
                "committee_member": "Committee member", "coach": "Coach"}
+CONFIRMERS = ["admin", "program_lead"]
+
+# Every action the audit trail records, with what it means; the audit page's filter offers these.
+AUDIT_ACTIONS = {
+    "sign in": "signed in",
+    "refuse sign in": "a sign-in refused (unknown account, no role, or not through the configured proxy)",
+    "refuse page": "a page the person's roles do not open, asked for by its address",
+    "refuse link": "a link naming a resident, coachee, program or agenda outside the person's scope",
+    "open resident": "a resident's progression page shown",
+    "open coachee": "a coachee's session preparation shown",
+    "open agenda": "a meeting agenda shown, one event per resident on it",
+    "open oversight": "a tab of program oversight shown",
+    "record decision": "a committee decision recorded",
+    "amend decision": "a committee decision amended",
+    "add to agenda": "a resident added to a meeting's agenda",
+    "schedule meeting": "a committee meeting scheduled",
+    "record attendance": "who attends a meeting recorded",
+    "assign reviewers": "a resident's reviewers assigned",
+    "write reviewer note": "a reviewer's pre-meeting note written",
+    "log coaching session": "a coaching session logged",
+    "build packet": "a meeting packet built, one event per resident in it",
+    "export packet": "a meeting packet downloaded",
+    "export agenda": "a meeting agenda downloaded, one event per resident in it",
+    "export audit trail": "audit events downloaded",
+    "export rejected rows": "an import's rejected rows downloaded",
+    "import": "an export imported",
+    "roll back import": "an import rolled back",
+    "grant role": "a role given (from the command line: a program's first administrator)",
+    "request access": "a role, or a sign-in for another person, asked for: it waits for confirmation",
+    "confirm access": "a waiting role or sign-in confirmed by a second person",
+    "decline access": "a waiting role or sign-in declined",
+    "revoke role": "a role taken away",
+    "set sign-in identity": "a sign-in identity given to a person",
+}
+
+_origin: contextvars.ContextVar[str | None] = contextvars.ContextVar("cbme_origin", default=None)
 
 
 class NotAllowed(PermissionError):
     """The actor's roles do not allow this change."""
+
+
+def acting_from(origin: str) -> None:
+    """Where this thread's actions come from (a session's browser address), for the audit trail."""
+    _origin.set(origin)
+
+
+def command_line_origin() -> str:
+    return f"command line, {getpass.getuser()}@{socket.gethostname()}"
 
 
 def normalise_identity(identity: str) -> str:
@@ -41,21 +99,32 @@ def person_for_identity(fetch: Callable[..., pd.DataFrame], *identities: str | N
 
 
 def record(cursor: duckdb.DuckDBPyConnection, actor_id: str | None, action: str, *, identity: str | None = None,
-           program_id: str | None = None, resident_id: str | None = None, **detail) -> None:
-    """Append one audit event; call inside the transaction of the change it records."""
-    cursor.execute(
-        "insert into audit_log (occurred_at, actor_id, identity, action, program_id, resident_id, detail) "
-        "values ($at, $actor, $identity, $action, $program, $resident, $detail)",
-        {"at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "actor": actor_id, "identity": identity,
-         "action": action, "program": program_id, "resident": resident_id,
-         "detail": json.dumps(detail, default=str, sort_keys=True) if detail else None})
+           program_id: str | None = None, resident_id: str | None = None, residents: Iterable[str] = (),
+           **detail) -> None:
+    """Append one audit event (one per resident of residents, when given); call inside the transaction
+    of the change it records."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    rows = [(resident_id,)] if not residents else [(r,) for r in residents]
+    cursor.executemany(
+        "insert into audit_log (occurred_at, actor_id, identity, action, program_id, resident_id, detail, origin) "
+        "values ($at, $actor, $identity, $action, $program, $resident, $detail, $origin)",
+        [{"at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "actor": actor_id, "identity": identity,
+          "action": action, "program": program_id, "resident": resident,
+          "detail": json.dumps(detail, default=str, sort_keys=True) if detail else None,
+          "origin": _origin.get() or command_line_origin()} for (resident,) in rows])
 
 
 def audit(con: duckdb.DuckDBPyConnection, actor_id: str | None, action: str, **fields) -> None:
-    """Append one audit event on its own (a view, an export, a sign-in)."""
+    """Append audit events on their own (a view, an export, a sign-in), in one transaction."""
     cursor = con.cursor()
     try:
+        cursor.execute("begin transaction")
         record(cursor, actor_id, action, **fields)
+        cursor.execute("commit")
+    except BaseException:
+        cursor.execute("rollback")
+        raise
     finally:
         cursor.close()
 
@@ -71,32 +140,63 @@ def _require_admin(cursor, actor_id: str, program_id: str) -> None:
         raise NotAllowed("Only an administrator of this program can change who has access to it.")
 
 
-def _write(con, actor_id: str, program_id: str, change) -> None:
-    """Run change(cursor) with the admin check and audit inside one transaction."""
-    with writing(con) as cursor:
-        _require_admin(cursor, actor_id, program_id)
-        change(cursor)
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def grant_role(con, actor_id: str, program_id: str, person_id: str, role: str) -> bool:
-    """Give person the role in the program; False when they already had it."""
+def _request(cursor, actor_id: str, program_id: str, person_id: str, kind: str, value: str) -> str:
+    """A waiting request for a second person's confirmation (once: asking again changes nothing)."""
+    waiting = cursor.execute(
+        "select request_id from access_requests where program_id = $p and person_id = $person and kind = $kind "
+        "and value = $value and status = 'waiting'",
+        {"p": program_id, "person": person_id, "kind": kind, "value": value}).fetchone()
+    if waiting:
+        return "waiting"
+    cursor.execute("insert into access_requests values ($id, $p, $person, $kind, $value, $actor, $at, 'waiting', "
+                   "null, null)", {"id": f"Q-{uuid.uuid4().hex[:12]}", "p": program_id, "person": person_id,
+                                   "kind": kind, "value": value, "actor": actor_id, "at": _now()})
+    record(cursor, actor_id, "request access", program_id=program_id, person=person_id, **{kind: value})
+    return "requested"
+
+
+def grant_role(con, actor_id: str, program_id: str, person_id: str, role: str) -> str:
+    """Ask that person be given the role in the program: "requested" (it waits for a second person's
+    confirmation: decide_request), "waiting" when already asked, or "already" when they hold it."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
-    granted = []
-
-    def change(cursor):
-        exists = cursor.execute("select count(*) from people where person_id = $p", {"p": person_id}).fetchone()[0]
-        if not exists:
+    if person_id == actor_id:
+        raise NotAllowed("You cannot give yourself a role; ask another administrator.")
+    with writing(con) as cursor:
+        _require_admin(cursor, actor_id, program_id)
+        if not cursor.execute("select count(*) from people where person_id = $p", {"p": person_id}).fetchone()[0]:
             raise ValueError(f"no person {person_id!r}")
-        inserted = cursor.execute(
-            "insert into roles values ($person, $program, $role) on conflict do nothing returning 1",
-            {"person": person_id, "program": program_id, "role": role}).fetchall()
-        if inserted:
-            record(cursor, actor_id, "grant role", program_id=program_id, person=person_id, role=role)
-        granted.append(bool(inserted))
+        if holds_role(cursor, person_id, program_id, [role]):
+            return "already"
+        return _request(cursor, actor_id, program_id, person_id, "role", role)
 
-    _write(con, actor_id, program_id, change)
-    return granted[0]
+
+def decide_request(con, actor_id: str, request_id: str, confirm: bool) -> None:
+    """Confirm (carry out) or decline a waiting request: by another administrator of the program or its
+    program lead, never by who asked nor by the person it is about."""
+    with writing(con) as cursor:
+        row = cursor.execute("select program_id, person_id, kind, value, requested_by from access_requests "
+                             "where request_id = $id and status = 'waiting'", {"id": request_id}).fetchone()
+        if row is None:
+            raise ValueError("That request is no longer waiting.")
+        program_id, person_id, kind, value, requested_by = row
+        if actor_id in (requested_by, person_id) or not holds_role(cursor, actor_id, program_id, CONFIRMERS):
+            raise NotAllowed("A request is confirmed by a second person: another administrator of the program, or "
+                             "its program lead, who is neither the one who asked nor the one it is about.")
+        if confirm and kind == "role":
+            cursor.execute("insert into roles values ($person, $program, $role) on conflict do nothing",
+                           {"person": person_id, "program": program_id, "role": value})
+        elif confirm:
+            _add_identity(cursor, person_id, value)
+        cursor.execute("update access_requests set status = $status, decided_by = $actor, decided_at = $at "
+                       "where request_id = $id", {"status": "confirmed" if confirm else "declined",
+                                                  "actor": actor_id, "at": _now(), "id": request_id})
+        record(cursor, actor_id, "confirm access" if confirm else "decline access", program_id=program_id,
+               person=person_id, requested_by=requested_by, **{kind: value})
 
 
 def revoke_role(con, actor_id: str, program_id: str, person_id: str, role: str) -> bool:
@@ -104,27 +204,24 @@ def revoke_role(con, actor_id: str, program_id: str, person_id: str, role: str) 
     their own administrator role, so a program is never left without one by accident."""
     if person_id == actor_id and role == "admin":
         raise NotAllowed("You cannot remove your own administrator role; ask another administrator.")
-    revoked = []
-
-    def change(cursor):
+    with writing(con) as cursor:
+        _require_admin(cursor, actor_id, program_id)
         deleted = cursor.execute(
             "delete from roles where person_id = $person and program_id = $program and role = $role returning 1",
             {"person": person_id, "program": program_id, "role": role}).fetchall()
         if deleted:
             record(cursor, actor_id, "revoke role", program_id=program_id, person=person_id, role=role)
-        revoked.append(bool(deleted))
-
-    _write(con, actor_id, program_id, change)
-    return revoked[0]
+        return bool(deleted)
 
 
-def set_identity(con, actor_id: str, program_id: str, person_id: str, identity: str) -> None:
-    """Let a sign-in identity (email or subject) map to a person of the admin's program."""
+def set_identity(con, actor_id: str, program_id: str, person_id: str, identity: str) -> str:
+    """Let a sign-in identity (email or subject) map to a person of the admin's program: "added" for the
+    administrator's own record, else "requested" (a second person confirms: decide_request)."""
     identity = normalise_identity(identity)
     if not identity:
         raise ValueError("The sign-in identity is empty.")
-
-    def change(cursor):
+    with writing(con) as cursor:
+        _require_admin(cursor, actor_id, program_id)
         member = cursor.execute(
             "select count(*) from roles where person_id = $p and program_id = $program",
             {"p": person_id, "program": program_id}).fetchone()[0]
@@ -132,11 +229,23 @@ def set_identity(con, actor_id: str, program_id: str, person_id: str, identity: 
             raise NotAllowed("That person holds no role in this program.")
         taken = cursor.execute("select person_id from sign_in_identities where identity = $i",
                                {"i": identity}).fetchone()
+        if taken and taken[0] == actor_id and person_id != actor_id:
+            raise NotAllowed("That is your own sign-in: you cannot attach it to another person's record.")
         if taken and taken[0] != person_id:
             raise ValueError("That identity already belongs to someone else.")
-        cursor.execute("insert into sign_in_identities values ($i, $p) on conflict do nothing",
-                       {"i": identity, "p": person_id})
+        if taken:
+            return "added"
+        if person_id != actor_id:
+            return _request(cursor, actor_id, program_id, person_id, "identity", identity)
+        _add_identity(cursor, person_id, identity)
         record(cursor, actor_id, "set sign-in identity", program_id=program_id, person=person_id,
                identity_added=identity)
+        return "added"
 
-    _write(con, actor_id, program_id, change)
+
+def _add_identity(cursor, person_id: str, identity: str) -> None:
+    taken = cursor.execute("select person_id from sign_in_identities where identity = $i", {"i": identity}).fetchone()
+    if taken and taken[0] != person_id:
+        raise ValueError("That identity already belongs to someone else.")
+    cursor.execute("insert into sign_in_identities values ($i, $p) on conflict do nothing",
+                   {"i": identity, "p": person_id})

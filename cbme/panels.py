@@ -261,7 +261,7 @@ def reviewers_panel(view: ui.View, resident_id: str, notes: pd.DataFrame) -> Non
                                                   resident_id, note)
                     st.rerun()
                 except (committee.NotAllowed, ValueError) as error:
-                    st.error(str(error))
+                    st.error(escape_markdown(error))
 
 
 @ui.fragment
@@ -273,7 +273,7 @@ def decision_form(view: ui.View, row, name: str, status: ResidentStatus, committ
         st.rerun(scope="app")  # the whole page again: the agenda's count of decisions has changed
     if st.session_state.get(FLASH, ("", "", ""))[0] == row.resident_id:
         _, kind, message = st.session_state.pop(FLASH)
-        getattr(st, kind)(message)
+        getattr(st, kind)(message)  # (Markdown made safe where it was written)
     version = None if pd.isna(row.decision_version) else int(row.decision_version)
     if version:
         st.markdown(f"**Decision at this meeting (version {version}, in force):**")
@@ -334,11 +334,11 @@ def _save(view: ui.View, resident_id: str, name: str, light: str, previous_actio
     try:
         saved = decisions.record_decision(ui.connection(), view.viewer_id, decision, version, value("reason", ""))
     except (decisions.NotAllowed, ValueError) as error:
-        st.session_state[FLASH] = (resident_id, "error", str(error))
+        st.session_state[FLASH] = (resident_id, "error", escape_markdown(error))
         return
     message = (f"Saved as version {saved.version}. Another member saved a decision at the same time: both are "
-               "kept; review the history." if saved.concurrent else f"Decision for {name} saved (version "
-                                                                   f"{saved.version}).")
+               "kept; review the history." if saved.concurrent else f"Decision for {escape_markdown(name)} saved "
+                                                                   f"(version {saved.version}).")
     st.session_state[FLASH] = (resident_id, "warning" if saved.concurrent else "success", message)
     st.session_state[SAVED] = resident_id
     empty = {decision_key(field, resident_id, view.as_of): blank for field, blank in EMPTY_FORM.items()}

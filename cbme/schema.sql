@@ -234,7 +234,25 @@ create table if not exists audit_log (
     action       varchar not null,
     program_id   varchar,
     resident_id  varchar,
-    detail       varchar
+    detail       varchar,
+    -- Where the action came from: the browser's network address, "this computer" for a browser on
+    -- the server itself, or the operating-system user and host of a command line.
+    origin       varchar
+);
+
+-- Grants that open resident records (and sign-in identities added to people who hold such roles) wait
+-- for a second person's confirmation: another administrator of the program, or its program lead.
+create table if not exists access_requests (
+    request_id    varchar primary key,
+    program_id    varchar not null,
+    person_id     varchar not null,
+    kind          varchar not null check (kind in ('role', 'identity')),
+    value         varchar not null,  -- the role, or the sign-in identity
+    requested_by  varchar not null,
+    requested_at  timestamp not null,
+    status        varchar not null check (status in ('waiting', 'confirmed', 'declined')),
+    decided_by    varchar,
+    decided_at    timestamp
 );
 
 -- Every import: the file, who brought it, and how its rows were reconciled. Rejected rows are kept in

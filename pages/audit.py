@@ -2,24 +2,24 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from cbme import access, ui
 from cbme.downloads import csv_text
 
 MAX_ROWS = 5000
-ACTIONS = ["sign in", "open resident", "record decision", "amend decision", "add to agenda", "build packet",
-           "export packet", "export agenda", "export audit trail", "grant role", "revoke role",
-           "set sign-in identity"]
 
 view = ui.view()
 st.title("Audit trail")
-st.caption("Append-only: events are added, never changed or removed.")
+st.caption("Append-only: events are added, never changed or removed. Every record shown, every change, every "
+           "export and every refusal is here, with who, when and from where (docs/security.md).")
 
 cols = st.columns([1.2, 1.2, 1.6, 1.4])
 actor = cols[0].text_input("Person", key="audit_actor", max_chars=200, placeholder="name, id or email")
 resident = cols[1].text_input("Resident", key="audit_resident", max_chars=200, placeholder="name or id")
-actions = cols[2].multiselect("Actions", ACTIONS, key="audit_actions", placeholder="All actions")
+actions = cols[2].multiselect("Actions", list(access.AUDIT_ACTIONS), key="audit_actions", placeholder="All actions",
+                              help="What each action means is listed below the table.")
 dates = cols[3].date_input("Between", (view.as_of - dt.timedelta(days=90), view.as_of), key="audit_dates",
                            format="YYYY-MM-DD")
 date_from, date_to = (dates[0], dates[-1]) if dates else (view.as_of, view.as_of)
@@ -33,7 +33,10 @@ st.caption(shown)
 st.dataframe(events, hide_index=True, placeholder="—", column_config={
     "event_id": "Event", "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "action": "Action", "actor_id": "Person id", "actor_name": "Person", "identity": "Signed in as",
-    "resident_id": "Resident id", "resident_name": "Resident", "detail": "Detail"})
+    "resident_id": "Resident id", "resident_name": "Resident", "detail": "Detail", "origin": "From"})
+with st.expander("What each action means"):
+    st.dataframe(pd.DataFrame({"Action": list(access.AUDIT_ACTIONS), "Meaning": list(access.AUDIT_ACTIONS.values())}),
+                 hide_index=True)
 
 
 def exported() -> None:

@@ -103,7 +103,7 @@ panels.narrative_cards(pd.concat([flags, narratives[narratives["flag"].isna()]])
 st.subheader("Log a session")
 # The form is keyed by the coachee: nothing typed for one coachee is shown or logged for another.
 with st.form(f"coaching_log_{resident_id}"):
-    st.caption(f"About {names[resident_id]}.")
+    st.caption(f"About {escape_markdown(names[resident_id])}.")
     cols = st.columns(3)
     day = cols[0].date_input("Date", value=view.as_of, max_value=view.as_of, key=f"coaching_day_{resident_id}",
                              format="YYYY-MM-DD")
@@ -126,6 +126,6 @@ with st.form(f"coaching_log_{resident_id}"):
             st.session_state["coaching_flash"] = (resident_id, f"Session of {day:%Y-%m-%d} logged ({happened}).")
             st.rerun()
         except (coaching.NotAllowed, ValueError) as error:
-            st.error(str(error))
+            st.error(escape_markdown(error))
 if st.session_state.get("coaching_flash", ("",))[0] == resident_id:
     st.success(st.session_state.pop("coaching_flash")[1])

@@ -109,6 +109,7 @@ def agenda_table() -> None:
 
 agenda_table()
 everyone, agenda = current_agenda()
+ui.audit_once("open agenda", meeting=f"{view.as_of:%Y-%m-%d}", residents=tuple(agenda["resident_id"]))
 
 with st.expander("Add a resident to this meeting's agenda"):
     others = everyone[~everyone["resident_id"].isin(agenda["resident_id"])]
@@ -122,7 +123,7 @@ with st.expander("Add a resident to this meeting's agenda"):
                 committee.add_to_agenda(ui.connection(), view.viewer_id, view.program_id, view.as_of, extra)
                 st.rerun()
             except committee.NotAllowed as error:
-                st.error(str(error))
+                st.error(escape_markdown(error))
 
 if organiser:
     prepare = st.expander("Prepare the meeting: schedule, attendance, reviewers", key="meeting_prepare",
@@ -165,11 +166,11 @@ if organiser:
                         {r.resident_id: (r.primary or None, r.secondary or None) for r in editor.itertuples()})
                     st.success(f"Reviewers saved ({counted(changed, 'resident')} changed).")
                 except (committee.NotAllowed, ValueError) as error:
-                    st.error(str(error))
+                    st.error(escape_markdown(error))
 
 
 def exported_agenda() -> None:
-    ui.audit("export agenda", meeting=f"{view.as_of:%Y-%m-%d}", rows=len(agenda))
+    ui.audit("export agenda", meeting=f"{view.as_of:%Y-%m-%d}", residents=list(agenda["resident_id"]))
 
 
 st.download_button(
@@ -205,7 +206,7 @@ if job is None:
         job = jobs.start(packet_key, lambda report: packet.build(
             lambda name, **params: db.query(con, name, **params), view.viewer_id, view.program_id,
             view.program_name, view.as_of, config, agenda, everyone_statuses, report))
-        ui.audit("build packet", meeting=f"{view.as_of:%Y-%m-%d}", residents=len(agenda))
+        ui.audit("build packet", meeting=f"{view.as_of:%Y-%m-%d}", residents=list(agenda["resident_id"]))
 if job is not None and not job.done.is_set():
     packet_progress(job)
 elif job is not None and job.failed:
@@ -217,7 +218,9 @@ elif job is not None:
     cols = st.columns(2)
     cols[0].download_button("Download the packet (PDF)", pdf, file_name=f"{name}.pdf", mime="application/pdf",
                             icon=":material/download:", key="meeting_packet_pdf",
-                            on_click=lambda: ui.audit("export packet", meeting=f"{view.as_of:%Y-%m-%d}", format="pdf"))
+                            on_click=lambda: ui.audit("export packet", meeting=f"{view.as_of:%Y-%m-%d}", format="pdf",
+                                                      residents=list(agenda["resident_id"])))
     cols[1].download_button("Download the packet (HTML)", html, file_name=f"{name}.html", mime="text/html",
                             icon=":material/download:", key="meeting_packet_html",
-                            on_click=lambda: ui.audit("export packet", meeting=f"{view.as_of:%Y-%m-%d}", format="html"))
+                            on_click=lambda: ui.audit("export packet", meeting=f"{view.as_of:%Y-%m-%d}", format="html",
+                                                      residents=list(agenda["resident_id"])))

@@ -6,6 +6,7 @@ import streamlit as st
 from cbme import charts, ui
 from cbme.config import program_config
 from cbme.labels import OPPORTUNITIES, OVERSIGHT_TABS
+from cbme.markup import escape_markdown
 
 view = ui.view()
 config = program_config(view.program_id)
@@ -42,7 +43,8 @@ def coaching_section():
                            "missed_since_last_held": "Missed since", "next_planned": st.column_config.DateColumn(
                                "Next planned")})
     if not uncoached.empty:
-        st.warning("Residents without a coach: " + ", ".join(uncoached["name"]), icon=":material/person_off:")
+        st.warning("Residents without a coach: " + escape_markdown(", ".join(uncoached["name"])),
+                   icon=":material/person_off:")
     st.subheader("Coach workload and missed sessions (last 12 months)")
     workload = ui.fetch("coach_workload", **workload_params)
     # The chart has the page's width: a label of a bar over the ceiling ran past a half-width column.
@@ -131,5 +133,6 @@ def board_section():
     st.plotly_chart(ui.chart(charts.competency_board, board, measure), key="oversight_board")
 
 
+ui.audit_once("open oversight", tab=st.query_params.get("oversight_section", OVERSIGHT_TABS[0]))
 ui.lazy_tabs(dict(zip(OVERSIGHT_TABS, [coaching_section, roles_section, feedback_section, assessors_section,
                                         board_section])), key="oversight_section")

@@ -1,6 +1,6 @@
 -- One row per audit event of the program (or about nobody's program, such as a sign-in by one of its
 -- people), newest first, filtered by actor, action, resident and time (an empty text or list means
--- no filter). Only an administrator of the program gets rows.
+-- no filter), with where each came from. Only an administrator of the program gets rows.
 -- Parameters: $viewer, $program_id, $actions, $actor_search, $resident_search, $date_from, $date_to,
 -- $max_rows.
 with program_people as (
@@ -16,7 +16,8 @@ select
     e.identity,
     e.resident_id,
     r.name as resident_name,
-    e.detail
+    e.detail,
+    e.origin
 from audit_log as e
 left join people as p on p.person_id = e.actor_id
 left join residents as r on r.resident_id = e.resident_id

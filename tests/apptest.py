@@ -1,5 +1,7 @@
 """What every AppTest run of the dashboard needs, for the tests and the benchmarks alike."""
 
+import re
+
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
@@ -20,3 +22,8 @@ app_test.PagesManager = _NavigationPagesManager
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret-0123456789",
         "client_id": "dashboard", "client_secret": "secret",
         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+
+
+def shown(markdown: str) -> str:
+    """The text a Markdown element shows: what cbme.markup.escape_markdown escaped, unescaped."""
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -19,6 +19,10 @@ from pathlib import Path
 from cbme.browser import CHROMIUM_FLAGS, chromium_path  # noqa: F401  (the tests' browser is the packet's)
 
 ROOT = Path(__file__).resolve().parent.parent
+# Sign-in by an authenticating proxy's header, believed from loopback: the browser tests' "proxy" is the
+# browser itself, setting the header on every request.
+HEADER = "X-Forwarded-Email"
+PROXY_SIGN_IN = {"CBME_TRUSTED_HEADER": HEADER, "CBME_TRUSTED_PROXIES": "127.0.0.1"}
 
 
 def free_port() -> int:

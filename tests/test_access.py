@@ -32,15 +32,63 @@ def test_identity_maps_by_email_case_insensitively_then_subject(tiny):
     assert access.person_for_identity(partial(query, tiny), "' or 1=1 --") is None
 
 
-def test_admin_grants_a_role_atomically_with_its_audit_event(tiny_rw):
+def waiting(con):
+    return con.execute("select request_id, person_id, kind, value, requested_by from access_requests "
+                       "where status = 'waiting' order by requested_at").fetchall()
+
+
+def test_a_role_waits_for_a_second_persons_confirmation_and_is_audited_at_each_step(tiny_rw):
     version = db.data_version(tiny_rw)
-    assert access.grant_role(tiny_rw, "AD1", "P1", "A1", "committee_member") is True
-    assert visible(tiny_rw, "A1") == ["R1", "R2"]
-    assert events(tiny_rw) == [("AD1", "grant role", "P1", None, '{"person": "A1", "role": "committee_member"}')]
-    assert db.data_version(tiny_rw) == version + 1
-    # Granting it again changes nothing and records nothing.
-    assert access.grant_role(tiny_rw, "AD1", "P1", "A1", "committee_member") is False
-    assert len(events(tiny_rw)) == 1
+    assert access.grant_role(tiny_rw, "AD1", "P1", "A1", "committee_member") == "requested"
+    assert visible(tiny_rw, "A1") == []  # nothing opens until a second person confirms
+    assert access.grant_role(tiny_rw, "AD1", "P1", "A1", "committee_member") == "waiting"  # asked once
+    [(request_id, person, kind, value, asked_by)] = waiting(tiny_rw)
+    assert (person, kind, value, asked_by) == ("A1", "role", "committee_member", "AD1")
+    with pytest.raises(access.NotAllowed, match="second person"):
+        access.decide_request(tiny_rw, "AD1", request_id, confirm=True)  # not by who asked
+    with pytest.raises(access.NotAllowed):
+        access.decide_request(tiny_rw, "M1", request_id, confirm=True)  # a member confirms nothing
+    access.decide_request(tiny_rw, "L1", request_id, confirm=True)  # the program lead confirms
+    assert visible(tiny_rw, "A1") == ["R1", "R2"] and waiting(tiny_rw) == []
+    assert [e[:2] for e in events(tiny_rw)] == [("AD1", "request access"), ("L1", "confirm access")]
+    assert events(tiny_rw)[1][4] == '{"person": "A1", "requested_by": "AD1", "role": "committee_member"}'
+    assert db.data_version(tiny_rw) == version + 3  # (asking a second time was a transaction too)
+    assert access.grant_role(tiny_rw, "AD1", "P1", "A1", "committee_member") == "already"
+    with pytest.raises(ValueError, match="no longer waiting"):
+        access.decide_request(tiny_rw, "L1", request_id, confirm=True)
+
+
+def test_nobody_gives_a_role_to_themself_nor_confirms_one_about_themself(tiny_rw):
+    with pytest.raises(access.NotAllowed, match="yourself"):
+        access.grant_role(tiny_rw, "AD1", "P1", "AD1", "program_lead")
+    access.grant_role(tiny_rw, "AD1", "P1", "L1", "coach")
+    [(request_id, *_)] = waiting(tiny_rw)
+    with pytest.raises(access.NotAllowed):
+        access.decide_request(tiny_rw, "L1", request_id, confirm=True)  # the lead is who it is about
+    assert visible(tiny_rw, "AD1") == []
+
+
+def test_a_declined_request_gives_nothing(tiny_rw):
+    access.grant_role(tiny_rw, "AD1", "P1", "A1", "program_lead")
+    [(request_id, *_)] = waiting(tiny_rw)
+    access.decide_request(tiny_rw, "L1", request_id, confirm=False)
+    assert visible(tiny_rw, "A1") == [] and waiting(tiny_rw) == []
+    assert events(tiny_rw)[-1][:2] == ("L1", "decline access")
+
+
+def test_an_administrators_own_sign_in_cannot_be_attached_to_another_person(tiny_rw):
+    with pytest.raises(access.NotAllowed, match="your own sign-in"):
+        access.set_identity(tiny_rw, "AD1", "P1", "L1", "Admin@Example.org")
+    # A new sign-in for another person waits for confirmation, like a role.
+    assert access.set_identity(tiny_rw, "AD1", "P1", "L1", "hale.personal@example.org") == "requested"
+    assert access.person_for_identity(partial(query, tiny_rw), "hale.personal@example.org") is None
+    [(request_id, _, kind, value, _)] = waiting(tiny_rw)
+    assert (kind, value) == ("identity", "hale.personal@example.org")
+    with pytest.raises(access.NotAllowed):
+        access.decide_request(tiny_rw, "L1", request_id, confirm=True)  # not by whom it is about
+    # An administrator's own record takes a new sign-in at once.
+    assert access.set_identity(tiny_rw, "AD1", "P1", "AD1", "ada.second@example.org") == "added"
+    assert access.person_for_identity(partial(query, tiny_rw), "ada.second@example.org") == "AD1"
 
 
 @pytest.mark.parametrize("actor", ["L1", "M1", "C1", "X1", "nobody"])
@@ -86,7 +134,9 @@ def test_unknown_role_or_person_is_refused(tiny_rw):
 
 
 def test_sign_in_identities(tiny_rw):
-    access.set_identity(tiny_rw, "AD1", "P1", "C2", "  Sam.Ortiz@Example.org ")
+    assert access.set_identity(tiny_rw, "AD1", "P1", "C2", "  Sam.Ortiz@Example.org ") == "requested"
+    [(request_id, *_)] = waiting(tiny_rw)
+    access.decide_request(tiny_rw, "L1", request_id, confirm=True)
     assert access.person_for_identity(partial(query, tiny_rw), "sam.ortiz@example.org") == "C2"
     with pytest.raises(ValueError, match="someone else"):
         access.set_identity(tiny_rw, "AD1", "P1", "C2", "hale@example.org")
@@ -94,7 +144,29 @@ def test_sign_in_identities(tiny_rw):
         access.set_identity(tiny_rw, "AD1", "P1", "A1", "kim2@example.org")
     with pytest.raises(ValueError, match="empty"):
         access.set_identity(tiny_rw, "AD1", "P1", "C2", "   ")
-    assert [e[1] for e in events(tiny_rw)] == ["set sign-in identity"]
+    assert [e[1] for e in events(tiny_rw)] == ["request access", "confirm access"]
+
+
+def test_every_action_recorded_is_in_the_vocabulary_the_filter_offers(tiny_rw):
+    with pytest.raises(ValueError, match="unknown audit action"):
+        access.audit(tiny_rw, "AD1", "peek")
+    source = "\n".join(path.read_text() for folder in ("cbme", "pages") for path in Path(folder).rglob("*.py"))
+    source += Path("dashboard.py").read_text()
+    calls = r"""(?:record\(cursor, [^,()]+, |\baudit\([^,()]+, [^,()]+, |audit_once\(|ui\.audit\()"""
+    used = set(re.findall(calls + '"([a-z -]+)"', source))
+    assert used and used <= set(access.AUDIT_ACTIONS), used - set(access.AUDIT_ACTIONS)
+
+
+def test_each_event_says_where_it_came_from(tiny_rw):
+    access.audit(tiny_rw, "L1", "open resident", resident_id="R1")  # no browser here: the command line
+    access.acting_from("203.0.113.7")
+    try:
+        access.audit(tiny_rw, "L1", "open resident", resident_id="R2")
+    finally:
+        access.acting_from(None)
+    origins = [row[0] for row in tiny_rw.execute("select origin from audit_log order by event_id").fetchall()]
+    assert origins[0].startswith("command line, ") and "@" in origins[0]
+    assert origins[1] == "203.0.113.7"
 
 
 def test_admin_queries_answer_only_admins(tiny):
@@ -117,7 +189,7 @@ def test_audit_events_search(tiny_rw):
     access.grant_role(tiny_rw, "AD1", "P1", "A1", "coach")
     found = query(tiny_rw, "audit_events", viewer="AD1", program_id="P1", **AUDIT)
     # Newest first; another program's events are not shown.
-    assert list(found["action"]) == ["grant role", "open resident", "sign in"]
+    assert list(found["action"]) == ["request access", "open resident", "sign in"]
     assert list(found["resident_name"].fillna("")) == ["", "Avery Stone", ""]
     by_resident = query(tiny_rw, "audit_events", viewer="AD1", program_id="P1", **{**AUDIT, "resident_search": "stone"})
     assert list(by_resident["action"]) == ["open resident"]

@@ -8,7 +8,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from cbme import db
 from tests.conftest import DEMO_END
-from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
+from tests.server import CHROMIUM_FLAGS, PROXY_SIGN_IN, chromium_path, dashboard_server, wait_for_script
 
 
 def identities(database):
@@ -39,7 +39,7 @@ def test_lead_finds_overdue_coaches_and_a_logged_session_clears_one(demo_databas
     lead, coach, coachee, days_overdue = identities(database)
     assert days_overdue > 0
     header = "X-Forwarded-Email"
-    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": header}) as url, sync_playwright() as p:
+    with dashboard_server(database, env=PROXY_SIGN_IN) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         as_lead = browser.new_context(extra_http_headers={header: lead}, viewport={"width": 1400, "height": 1100})
         page = as_lead.new_page()

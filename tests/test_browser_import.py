@@ -10,12 +10,12 @@ from playwright.sync_api import expect, sync_playwright
 from cbme import db
 from cbme.importer import SPECS
 from tests.conftest import FIXTURES
-from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, download, wait_for_script
+from tests.server import CHROMIUM_FLAGS, PROXY_SIGN_IN, chromium_path, dashboard_server, download, wait_for_script
 
 
 def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
     header = "X-Forwarded-Email"
-    with dashboard_server(tiny_file, env={"CBME_TRUSTED_HEADER": header}) as url, sync_playwright() as p:
+    with dashboard_server(tiny_file, env=PROXY_SIGN_IN) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         context = browser.new_context(extra_http_headers={header: "admin@example.org"},
                                       viewport={"width": 1400, "height": 1200})
@@ -45,7 +45,7 @@ def test_template_and_audit_downloads_are_written_when_clicked(tiny_file, tmp_pa
     """Both files are made on the click (not on every run of the page): the workbook template opens as
     the canonical workbook, and the audit trail's export holds the events shown and is itself audited."""
     header = "X-Forwarded-Email"
-    with dashboard_server(tiny_file, env={"CBME_TRUSTED_HEADER": header}) as url, sync_playwright() as p:
+    with dashboard_server(tiny_file, env=PROXY_SIGN_IN) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         context = browser.new_context(extra_http_headers={header: "admin@example.org"}, accept_downloads=True,
                                       viewport={"width": 1400, "height": 1200})

@@ -9,7 +9,7 @@ from oidc_provider_mock import User, run_server_in_thread
 from playwright.sync_api import expect, sync_playwright
 
 from cbme import db
-from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, free_port, wait_for_script
+from tests.server import CHROMIUM_FLAGS, PROXY_SIGN_IN, chromium_path, dashboard_server, free_port, wait_for_script
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_sign_in_and_sign_out_with_openid_connect(database, browser, tmp_path):
 
 def test_trusted_header_mode(database, browser):
     (lead_email, lead_name), _, coach = people(database)
-    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": "X-Forwarded-Email"}) as url:
+    with dashboard_server(database, env=PROXY_SIGN_IN) as url:
         context = browser.new_context(extra_http_headers={"X-Forwarded-Email": lead_email})
         page = context.new_page()
         page.goto(url)
@@ -121,7 +121,7 @@ def test_sessions_arriving_together_on_a_fresh_server_each_get_their_page(databa
     # The first run of a server process switches Streamlit out of its older pages/ folder mode; runs
     # that began in that mode at the same moment must still go through the frame.
     (lead_email, lead_name), _, _ = people(database)
-    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": "X-Forwarded-Email"}) as url:
+    with dashboard_server(database, env=PROXY_SIGN_IN) as url:
         context = browser.new_context(extra_http_headers={"X-Forwarded-Email": lead_email})
         pages = [context.new_page() for _ in range(4)]
         for page in pages:
@@ -149,7 +149,7 @@ def test_every_page_opens_at_its_own_address(database, browser):
                                       ("oversight", "Program oversight")],
              coach: [("resident", "Resident"), ("coaching", "My coachees")],
              person["admin"]: [("access", "People and access"), ("imports", "Imports"), ("audit", "Audit trail")]}
-    with dashboard_server(database, env={"CBME_TRUSTED_HEADER": header}) as url:
+    with dashboard_server(database, env=PROXY_SIGN_IN) as url:
         for identity, paths in pages.items():
             context = browser.new_context(extra_http_headers={header: identity})
             page = context.new_page()

@@ -74,7 +74,10 @@ def test_an_unknown_account_is_told_and_sees_nothing(app):
 def test_an_account_given_access_signs_in_on_the_next_run(app):
     at = app("blake.new@example.org")  # the lookup's answer "no one" is cached until the data change
     assert "no one has given this account access" in at.warning[0].value
-    access.set_identity(db.connect(app.database), "AD1", "P1", "C2", "Blake.New@example.org")
+    con = db.connect(app.database)
+    access.set_identity(con, "AD1", "P1", "C2", "Blake.New@example.org")  # asked for by an administrator,
+    access.decide_request(con, "L1", con.execute("select request_id from access_requests").fetchone()[0], True)
+    con.close()  # and confirmed by the program lead
     at.run()
     assert not at.warning and offered(at) == ["Blake Rivers"]
 
@@ -108,7 +111,9 @@ def test_opening_a_resident_and_signing_in_are_audited_once(app):
     at.selectbox(key="resident").set_value("R1").run()
     con = db.connect(app.database)
     rows = con.execute("select actor_id, action, resident_id from audit_log order by event_id").fetchall()
-    assert rows == [("L1", "sign in", None), ("L1", "open resident", "R2"), ("L1", "open resident", "R1")]
+    # The lead's first page is the meeting: its agenda names both residents, then each is opened.
+    assert rows == [("L1", "sign in", None), ("L1", "open agenda", "R1"), ("L1", "open agenda", "R2"),
+                    ("L1", "open resident", "R2"), ("L1", "open resident", "R1")]
 
 
 def test_the_audit_trail_shows_events_recorded_after_it_was_first_opened(app):
@@ -138,8 +143,8 @@ def test_injection_strings_in_every_text_input(app):
     next(b for b in admin.button if b.label == "Add identity").click().run()
     assert not admin.exception
     con = db.connect(app.database)
-    # The injection string was stored as an identity, as text, and nothing else changed.
-    assert con.execute("select count(*) from sign_in_identities where identity = $i",
+    # The injection string was stored as the sign-in asked for, as text, and nothing else changed.
+    assert con.execute("select count(*) from access_requests where value = $i",
                        {"i": INJECTIONS[0].lower()}).fetchone()[0] == 1
     assert con.execute("select count(*) from assessments").fetchone()[0] == 13
     assert con.execute("select count(*) from people").fetchone()[0] == 8
