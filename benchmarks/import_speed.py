@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from cbme import db
-from cbme.importer import run_import
+from cbme.imports import run_import
 from cbme.load import load_canonical
 
 ROOT = Path(__file__).resolve().parent.parent

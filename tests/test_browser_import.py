@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect, sync_playwright
 
 from cbme import db
-from cbme.importer import SPECS
+from cbme.imports import tables
 from tests.conftest import FIXTURES
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, download, wait_for_script
 
@@ -30,14 +30,14 @@ def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
         expect(page.get_by_text("Detected: Elentra assessment export · 7 rows")).to_be_visible()
         page.get_by_role("button", name="Import into Tiny Program").click()
         wait_for_script(page)
-        expect(page.get_by_text("7 rows read = 4 loaded + 0 updated + 3 rejected + 0 duplicates skipped (7).")
+        expect(page.get_by_text("7 rows read = 3 loaded + 0 updated + 4 rejected + 0 duplicates skipped (7).")
                ).to_be_visible()
         expect(page.get_by_text("Created 1 new residents: Jordan New")).to_be_visible()
         expect(page.get_by_role("button", name="Download the rejected rows (CSV)")).to_be_visible()
         browser.close()
     con = db.connect(tiny_file)
     assert con.execute("select rows_read, rows_loaded, rows_rejected, imported_by from imports").fetchall() == [
-        (7, 4, 3, "AD1")]
+        (7, 3, 4, "AD1")]
     con.close()
 
 
@@ -59,7 +59,7 @@ def test_template_and_audit_downloads_are_written_when_clicked(tiny_file, tmp_pa
         wait_for_script(page)
         browser.close()
     assert workbook.name == "dashboard-template.xlsx"
-    assert load_workbook(workbook, read_only=True).sheetnames == list(SPECS)
+    assert load_workbook(workbook, read_only=True).sheetnames == list(tables())
     events = pd.read_csv(trail)
     assert trail.name == "audit-trail.csv" and "sign in" in set(events["action"])
     con = db.connect(tiny_file)

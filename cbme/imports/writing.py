@@ -1,0 +1,189 @@
+"""Writing checked rows, inside the one transaction of their import (cbme.db.writing), set-based in
+DuckDB: new rows inserted, rows with a stored key and the same content skipped as duplicates, rows
+with a stored key and new content corrected (the earlier content kept in import_corrections, for
+rollback), and a correction that would put back content a later import replaced held back unless the
+user allows reverts. Then the people the import creates, the import's own record, its rejected rows
+(in bulk) and its audit event. Rollback undoes an import whole. Table and column names in the SQL
+come from the schema (tables.py); values only ever as parameters or registered frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import socket
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from cbme.access import NotAllowed, holds_role, record
+from cbme.db import writing
+from cbme.imports.reading import ImportFailed, Sheet
+from cbme.imports.reconciliation import Rejection, Report
+from cbme.imports.tables import TABLE_ORDER, tables
+from cbme.imports.validation import _storable
+
+
+def command_line_actor() -> str:
+    """Who runs a command-line import, for the audit trail: the operating-system user and the host."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown user"
+    return f"{user}@{socket.gethostname()} (command line)"
+
+
+def write_rows(cursor, table: str, sheet: Sheet, rows: pd.DataFrame, file_name: str, report: Report,
+               allow_reverts: bool) -> None:
+    """Insert new rows, update corrected ones (keeping what they held), skip exact duplicates."""
+    spec = tables()[table]
+    key, columns = list(spec.key), spec.names
+    repeated = rows.duplicated(subset=key, keep="first")
+    if repeated.any():  # the same key more than once in the file: compare whole rows of those keys only
+        twins = rows[rows.duplicated(subset=key, keep=False)]
+        identical = twins[columns].astype(str).duplicated(keep="first").reindex(rows.index, fill_value=False)
+        report.duplicates += int((repeated & identical).sum())
+        first_row = twins.groupby(key, sort=False)["__row"].transform("first")
+        for index in rows.index[repeated & ~identical]:
+            report.rejections.append(Rejection(
+                file_name, sheet.name, int(rows.at[index, "__row"]), ", ".join(key), str(tuple(rows.loc[index, key])),
+                f"same key as row {int(first_row[index])} with different content", sheet.original(index)))
+    incoming = _storable(table, rows.loc[~repeated, columns])
+    if incoming.empty:
+        return
+    incoming["__pos"] = range(len(incoming))
+    cursor.register("incoming", pa.Table.from_pandas(incoming, preserve_index=False))
+    try:
+        on = " and ".join(f"t.{c} = i.{c}" for c in key)
+        same = " and ".join(f"t.{c} is not distinct from i.{c}" for c in columns)
+        # Keys alone first: the join then skips the stored row groups outside the file's key range, and
+        # comparing whole rows is only needed for the keys already stored (none, in a new export).
+        cursor.execute(f"create or replace temp table matched as select i.__pos, true as same, false as revert "
+                       f"from incoming as i semi join {table} as t on {on}")
+        if cursor.execute("select count(*) from matched").fetchone()[0]:
+            content = ", ".join(f"'{c}': cast(i.{c} as varchar)" for c in columns)
+            stored = ", ".join(f"'{c}': cast(json_extract_string(c.previous, '{c}') as varchar)" for c in columns)
+            cursor.execute(f"""
+                create or replace temp table matched as
+                select i.__pos, ({same}) as same,
+                    exists (select 1 from import_corrections as c join imports as m using (import_id)
+                            where c.table_name = $table and m.status = 'committed'
+                              and c.row_key = to_json([{", ".join(f"cast(i.{c} as varchar)" for c in key)}])
+                              and {{{stored}}} is not distinct from {{{content}}}) as revert
+                from incoming as i join {table} as t on {on}
+                where i.__pos in (select __pos from matched)
+            """, {"table": table})
+        if sheet.keep_stored:
+            cursor.execute("update matched set same = true")
+        if not allow_reverts:  # a correction putting back what a later import replaced waits for the user
+            keys = ", ".join(f"i.{c}" for c in key)
+            report.held_back += [(table, ", ".join(map(str, k))) for k in cursor.execute(
+                f"select {keys} from incoming as i join matched as m using (__pos) where not m.same and m.revert "
+                f"order by i.__pos").fetchall()]
+            cursor.execute("update matched set same = null where not same and revert")
+        report.duplicates += cursor.execute("select count(*) from matched where same").fetchone()[0]
+        changed = cursor.execute("select count(*) from matched where not same").fetchone()[0]
+        if changed:
+            cursor.execute(f"""
+                insert into import_corrections
+                select $import_id, $table, to_json([{", ".join(f"cast(t.{c} as varchar)" for c in key)}]), to_json(t)
+                from {table} as t join incoming as i on {on} join matched as m on m.__pos = i.__pos and not m.same
+            """, {"import_id": report.import_id, "table": table})
+            sets = ", ".join(f"{c} = i.{c}" for c in columns if c not in key)
+            cursor.execute(f"""
+                update {table} as t set {sets}, import_id = $import_id
+                from incoming as i join matched as m on m.__pos = i.__pos and not m.same
+                where {on}
+            """, {"import_id": report.import_id})
+            report.updated += changed
+        report.loaded += cursor.execute(f"""
+            insert into {table} ({", ".join(columns)}, import_id)
+            select {", ".join(f"i.{c}" for c in columns)}, $import_id from incoming as i
+            where i.__pos not in (select __pos from matched)
+        """, {"import_id": report.import_id}).fetchone()[0]
+    finally:
+        cursor.unregister("incoming")
+        cursor.execute("drop table if exists matched")
+
+
+def create_people(cursor, report: Report) -> None:
+    """The residents and observers an export names that the program did not hold."""
+    for resident_id, program_id, name, start in report.created.get("residents", []):
+        cursor.execute("insert into residents (resident_id, program_id, name, training_start_date, status, import_id) "
+                       "values ($r, $p, $n, $s, 'active', $i) on conflict do nothing",
+                       {"r": resident_id, "p": program_id, "n": name, "s": start, "i": report.import_id})
+    for person_id, name, role in report.created.get("people", []):
+        cursor.execute("insert into people (person_id, name, default_role, import_id) values ($p, $n, $r, $i) "
+                       "on conflict do nothing", {"p": person_id, "n": name, "r": role, "i": report.import_id})
+
+
+def record_import(cursor, report: Report, checksum_of: bytes, program_id: str, actor_id: str | None) -> None:
+    """The import's row in imports, its rejected rows in bulk, and its audit event."""
+    created = {k: [c[2] if k == "residents" else c[1] for c in v] for k, v in report.created.items() if v}
+    cursor.execute("""
+        insert into imports values ($id, $program, $file, $checksum, $format, $at, $by, $read, $loaded, $updated,
+            $rejected, $duplicates, $created, 'committed')
+    """, {"id": report.import_id, "program": program_id, "file": report.file_name,
+          "checksum": hashlib.sha256(checksum_of).hexdigest(), "format": report.format,
+          "at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "by": actor_id or command_line_actor(),
+          "read": report.rows_read, "loaded": report.loaded, "updated": report.updated, "rejected": report.rejected,
+          "duplicates": report.duplicates, "created": json.dumps(created) if created else None})
+    if report.rejections:
+        rejected = pd.DataFrame({
+            "import_id": report.import_id, "file_name": [r.file_name for r in report.rejections],
+            "sheet": [r.sheet for r in report.rejections], "row_number": [r.row_number for r in report.rejections],
+            "column_name": [r.column for r in report.rejections], "value": [r.value for r in report.rejections],
+            "reason": [r.reason for r in report.rejections],
+            "raw": [json.dumps(r.raw, default=str) for r in report.rejections]})
+        cursor.register("rejected", pa.Table.from_pandas(rejected, preserve_index=False))
+        try:
+            cursor.execute("insert into import_rejections by name select * from rejected")
+        finally:
+            cursor.unregister("rejected")
+    identity = None if actor_id else command_line_actor()
+    record(cursor, actor_id, "import", identity=identity, program_id=program_id, file=report.file_name,
+           import_id=report.import_id, loaded=report.loaded, updated=report.updated, rejected=report.rejected,
+           duplicates=report.duplicates, held_back=len(report.held_back))
+
+
+def require_importer(con, actor_id: str | None, program_id: str) -> None:
+    """The program must exist; imports and rollbacks through the dashboard need its administrator role.
+    The command line (actor None) is run by whoever may write the database file, and audited as such."""
+    cursor = con.cursor()
+    try:
+        known = cursor.execute("select count(*) from programs where program_id = $p", {"p": program_id}).fetchone()[0]
+        admin = actor_id is None or holds_role(cursor, actor_id, program_id, ["admin"])
+    finally:
+        cursor.close()
+    if not known:
+        raise ImportFailed(f"There is no program {program_id!r} in this database. Create it first: "
+                           f"python -m cbme.admin program --id {program_id} --name \"...\" (docs/importing.md).")
+    if not admin:
+        raise NotAllowed("Only an administrator of this program can import into it or roll an import back.")
+
+
+def rollback_import(con: duckdb.DuckDBPyConnection, actor_id: str | None, import_id: str) -> None:
+    """Undo an import whole: remove the rows it added and give back what its corrections replaced."""
+    with writing(con) as cursor:
+        row = cursor.execute("select program_id, status from imports where import_id = $i",
+                             {"i": import_id}).fetchone()
+        if row is None or row[1] != "committed":
+            raise ImportFailed(f"No committed import {import_id}.")
+        require_importer(cursor, actor_id, row[0])
+        for table, key_json, previous_json in cursor.execute(
+                "select table_name, row_key, previous from import_corrections where import_id = $i",
+                {"i": import_id}).fetchall():
+            previous = json.loads(previous_json)
+            key = tables()[table].key
+            sets = ", ".join(f"{c} = ${c}" for c in previous if c not in key)
+            where = " and ".join(f"{c} = ${c}" for c in key)
+            cursor.execute(f"update {table} set {sets} where {where}",
+                           {**previous, **dict(zip(key, json.loads(key_json)))})
+        for table in reversed(TABLE_ORDER):
+            cursor.execute(f"delete from {table} where import_id = $i", {"i": import_id})
+        cursor.execute("update imports set status = 'rolled back' where import_id = $i", {"i": import_id})
+        record(cursor, actor_id, "roll back import", identity=None if actor_id else command_line_actor(),
+               program_id=row[0], import_id=import_id)
