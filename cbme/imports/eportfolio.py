@@ -127,7 +127,9 @@ def read(grids: dict[str, list[list[str]]], file_name: str, program_id: str,
              ("assessments", observation_sheet), ("assessments", narratives)]
     for _, sheet in parts:
         sheet.date_format, sheet.words = DATE_FORMAT, WORDS
-    parts[1][1].keep_stored = True  # the export says the stage, not when it began: a stored period stands
+    # The program's own catalogue stands over a learner's report; the report says the learner's stage,
+    # not when it began, so a stored stage period stands too.
+    parts[0][1].keep_stored = parts[1][1].keep_stored = True
     return parts
 
 
