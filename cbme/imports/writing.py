@@ -64,14 +64,18 @@ def write_rows(cursor, table: str, sheet: Sheet, rows: pd.DataFrame, file_name: 
         cursor.execute(f"create or replace temp table matched as select i.__pos, true as same, false as revert "
                        f"from incoming as i semi join {table} as t on {on}")
         if cursor.execute("select count(*) from matched").fetchone()[0]:
-            content = ", ".join(f"'{c}': cast(i.{c} as varchar)" for c in columns)
+            dates = {c.name for c in spec.columns if c.kind == "date"}  # handed over as timestamps
+            content = ", ".join(f"'{c}': cast(cast(i.{c} as date) as varchar)" if c in dates
+                                else f"'{c}': cast(i.{c} as varchar)" for c in columns)
             stored = ", ".join(f"'{c}': cast(json_extract_string(c.previous, '{c}') as varchar)" for c in columns)
             cursor.execute(f"""
                 create or replace temp table matched as
                 select i.__pos, ({same}) as same,
                     exists (select 1 from import_corrections as c join imports as m using (import_id)
                             where c.table_name = $table and m.status = 'committed'
-                              and c.row_key = to_json([{", ".join(f"cast(i.{c} as varchar)" for c in key)}])
+                              and c.row_key = to_json([{", ".join(
+                                  f"cast(cast(i.{c} as date) as varchar)" if c in dates else f"cast(i.{c} as varchar)"
+                                  for c in key)}])
                               and {{{stored}}} is not distinct from {{{content}}}) as revert
                 from incoming as i join {table} as t on {on}
                 where i.__pos in (select __pos from matched)
