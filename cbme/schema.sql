@@ -249,3 +249,10 @@ create or replace macro stage_on(resident, as_of) as (
     where s.resident_id = resident and s.start_date <= as_of
     order by s.start_date desc limit 1
 );
+
+-- The order EPA codes are listed in, everywhere: their text with each run of digits compared as a
+-- number, so EPA 1.2 comes before EPA 1.10 and C 2 before C 10. Queries order by epa_order(code).
+create or replace macro epa_order(code) as (
+    list_transform(regexp_extract_all(code, '\d+|\D+'),
+                   part -> if(regexp_matches(part, '^\d+$'), lpad(part, 12, '0'), lower(part)))
+);

@@ -54,5 +54,4 @@ join epas as e on e.program_id = r.program_id
 left join per_epa as p on p.epa_code = e.epa_code
 order by
     list_position(['TTD', 'FOD', 'COD', 'TTP'], e.stage),
-    try_cast(regexp_extract(e.epa_code, '(\d+)\s*$', 1) as integer),
-    e.epa_code
+    epa_order(e.epa_code)

@@ -93,7 +93,7 @@ achievements as (
 newly_achieved as (
     select
         a.resident_id,
-        list(a.epa_code order by a.epa_code) as epas_newly_achieved
+        list(a.epa_code order by epa_order(a.epa_code)) as epas_newly_achieved
     from achievements as a
     where a.achieved_now >= a.required_observations and a.achieved_before < a.required_observations
     group by a.resident_id

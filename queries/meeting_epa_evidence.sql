@@ -105,4 +105,4 @@ from stage_epas as s
 left join per_epa as p on p.resident_id = s.resident_id and p.epa_code = s.epa_code
 left join spread as d on d.resident_id = s.resident_id and d.epa_code = s.epa_code
 left join stage_trend as t on t.resident_id = s.resident_id
-order by s.resident_id, try_cast(regexp_extract(s.epa_code, '(\d+)\s*$', 1) as integer), s.epa_code
+order by s.resident_id, epa_order(s.epa_code)

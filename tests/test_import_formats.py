@@ -235,3 +235,10 @@ def test_importing_into_a_program_that_does_not_exist_is_an_error(tiny_rw):
     with pytest.raises(ImportFailed, match="There is no program 'NOPE'"):
         run_import(tiny_rw, b"resident_id,stage,start_date\nR1,COD,2026-01-01\n", "resident_stages.csv", "NOPE",
                    None)
+
+
+def test_epa_codes_sort_naturally(tiny):
+    codes = ["EPA 1.10", "EPA 2.1", "EPA 1.2", "C 10", "C 2", "TTD 1"]
+    ordered = [r[0] for r in tiny.execute("select code from unnest($codes) as t(code) order by epa_order(code)",
+                                          {"codes": codes}).fetchall()]
+    assert ordered == ["C 2", "C 10", "EPA 1.2", "EPA 1.10", "EPA 2.1", "TTD 1"]
