@@ -254,5 +254,5 @@ create or replace macro stage_on(resident, as_of) as (
 -- number, so EPA 1.2 comes before EPA 1.10 and C 2 before C 10. Queries order by epa_order(code).
 create or replace macro epa_order(code) as (
     list_transform(regexp_extract_all(code, '\d+|\D+'),
-                   part -> if(regexp_matches(part, '^\d+$'), lpad(part, 12, '0'), lower(part)))
+                   lambda part: if(regexp_matches(part, '^\d+$'), lpad(part, 12, '0'), lower(part)))
 );
