@@ -9,8 +9,9 @@ from cbme.db import QUERIES
 DEMO_ONLY = {"dashboard_meta", "demo_users"}
 
 
-def test_import_benchmark_measures_every_phase():
-    phases = measure(export(500), 500)
+def test_import_benchmark_measures_every_phase(tmp_path):
+    (tmp_path / "bench.csv").write_bytes(export(500))
+    phases = measure(tmp_path / "bench.csv", 500)
     assert list(phases) == ["read and detect", "validate", "write (one transaction)", "total"]
     assert all(seconds >= 0 for seconds in phases.values())
 
