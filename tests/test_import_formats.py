@@ -242,3 +242,12 @@ def test_epa_codes_sort_naturally(tiny):
     ordered = [r[0] for r in tiny.execute("select code from unnest($codes) as t(code) order by epa_order(code)",
                                           {"codes": codes}).fetchall()]
     assert ordered == ["C 2", "C 10", "EPA 1.2", "EPA 1.10", "EPA 2.1", "TTD 1"]
+
+
+def test_the_data_dictionary_lists_the_required_columns():
+    from cbme.db import ROOT
+    from cbme.imports import tables
+
+    text = (ROOT / "docs" / "data-dictionary.md").read_text()
+    for table in tables().values():
+        assert f"| {table.name} | {', '.join(c.name for c in table.columns if c.required)} |" in text
