@@ -85,7 +85,7 @@ achievements as (
     join epas as e on e.program_id = $program_id and e.epa_code = x.epa_code
     where x.form_type = 'epa_observation'
         and not x.expired
-        and x.entrustment >= e.target_entrustment
+        and achieved(x.entrustment, x.achievement, e.target_entrustment)
         and x.assessment_date <= $as_of
     group by x.resident_id, x.epa_code, e.required_observations
 ),
