@@ -25,23 +25,28 @@ if upload is not None:
                                        "from the command line (docs/importing.md).")
         mapping = imports.load_mapping(mapping_file.getvalue().decode("utf-8", "replace"), mapping_file.name) \
             if mapping_file is not None else None
-        detected, parts = imports.detect(data, upload.name, mapping)
+        found = imports.preview(data, upload.name, mapping)
     except imports.ImportFailed as error:
         st.error(str(error), icon=":material/error:")
     else:
-        rows = sum(len(sheet.frame) for _, sheet in parts)
-        st.success(f"Detected: {detected} · {rows:,} rows".replace("*", "\\*").replace("[", "\\["))
-        for table, sheet in parts:
-            st.caption(f"First rows of {sheet.name or upload.name} as they will be loaded into {table} once checked:"
+        st.success(f"Detected: {found.format} · {found.rows:,} rows".replace("*", "\\*").replace("[", "\\["))
+        for table, sheet, _, first_rows in found.parts:
+            st.caption(f"First rows of {sheet or upload.name} as they will be loaded into {table} once checked:"
                        .replace("*", "\\*").replace("[", "\\["))
-            st.dataframe(sheet.frame.head(8).drop(columns=["__row", "_merged"], errors="ignore"), hide_index=True)
+            st.dataframe(first_rows, hide_index=True)
         reverts = st.checkbox("Let this file put back values that a later import corrected (an older export)",
                               key="imports_allow_reverts")
+        orders = {None: "Decided by each date column (a column that never tells is refused)",
+                  "day-first": "Day first: 01/02/2026 is 1 February",
+                  "month-first": "Month first: 01/02/2026 is 2 January"}
+        order = st.radio("Slashed dates such as 01/02/2026", list(orders), format_func=orders.get,
+                         key="imports_date_order", horizontal=True)
         if st.button(f"Import into {view.program_name}", type="primary", key="imports_run"):
             bar = st.progress(0.0, text="Reading")
             try:
                 report = imports.run_import(ui.connection(), data, upload.name, view.program_id, view.viewer_id,
-                                            lambda share, text: bar.progress(share, text=text), mapping, reverts)
+                                            lambda share, text: bar.progress(share, text=text), mapping, reverts,
+                                            imports.DATE_ORDERS.get(order))
                 st.session_state["imports_report"] = report
             except imports.ImportFailed as error:
                 st.error(str(error), icon=":material/error:")

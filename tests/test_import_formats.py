@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import Workbook
 
 from cbme import db
 from cbme.imports import ImportFailed, load_mapping, run_import
+from cbme.imports.validation import MONTH_FIRST
+from cbme.load import load_canonical
 
 HEADER = ["Observer Name", "Observer Type", "Rating Given", "Type", "Situation/Context", "Feedback",
           "Professional and Safety Comments", "Date of Completion", "Date of Expiration"]
@@ -83,19 +86,28 @@ def test_eportfolio_report_read_as_the_platform_lays_it_out(tiny_rw, tmp_path):
     assert tiny_rw.execute("select stage, start_date from resident_stages where resident_id = 'R1' "
                            "order by start_date").fetchall()[-1] == ("COD", dt.date(2026, 6, 1))
     rows = tiny_rw.execute("""
-        select x.epa_code, p.name, x.assessment_date, x.entrustment, x.expired, x.flag
+        select x.epa_code, p.name, x.assessment_date, x.entrustment, x.achievement, x.expired, x.flag
         from assessments as x join people as p on p.person_id = x.assessor_id
         where x.resident_id = 'R1' and x.form_type = 'epa_observation' and x.epa_code in ('C 1', 'TTD 1')
-        order by x.epa_code, x.assessment_date, x.entrustment""").fetchall()
+        order by x.epa_code, x.assessment_date, x.entrustment nulls last""").fetchall()
     assert rows == [
-        ("C 1", "Dr. Alex Kim", dt.date(2026, 6, 1), 4, False, None),
-        ("C 1", "Dr. Alex Kim", dt.date(2026, 6, 1), 4, False, None),  # "Achieved": at the target, 4
-        ("C 1", "Dr. Rae Lin", dt.date(2026, 6, 14), 5, False, None),
-        ("C 1", "Dr. Rae Lin", dt.date(2026, 6, 20), 3, False, "professionalism"),  # "In Progress"
-        ("C 1", "Dr. Sam Ortiz", dt.date(2026, 6, 25), None, True, None),
-        ("TTD 1", "Dr. Rae Lin", dt.date(2026, 6, 3), 3, False, None),
-        ("TTD 1", "Dr. Rae Lin", dt.date(2026, 6, 3), 3, False, None),
+        ("C 1", "Dr. Alex Kim", dt.date(2026, 6, 1), 4, None, False, None),
+        ("C 1", "Dr. Alex Kim", dt.date(2026, 6, 1), None, "achieved", False, None),  # "Achieved": no level
+        ("C 1", "Dr. Rae Lin", dt.date(2026, 6, 14), 5, None, False, None),
+        ("C 1", "Dr. Rae Lin", dt.date(2026, 6, 20), None, "in progress", False, "professionalism"),
+        ("C 1", "Dr. Sam Ortiz", dt.date(2026, 6, 25), None, None, True, None),
+        ("TTD 1", "Dr. Rae Lin", dt.date(2026, 6, 3), 3, None, False, None),
+        ("TTD 1", "Dr. Rae Lin", dt.date(2026, 6, 3), 3, None, False, None),
     ]
+    # The dashboard's own counts per EPA, as the resident page shows them, are the report's Snapshot
+    # totals: observations (expired included), achieved, in progress, expired.
+    progress = db.query(tiny_rw, "resident_epa_progress", viewer="L1", resident_id="R1", as_of=dt.date(2026, 6, 30))
+    assert {r.epa_code: (r.observations + r.expired, r.achieved, r.observations - r.achieved, r.expired)
+            for r in progress.itertuples() if r.epa_code in ("C 1", "TTD 1")} == {
+        "C 1": (5, 3, 1, 1), "TTD 1": (2, 0, 2, 0)}
+    # The mean entrustment is that of the levels observers gave (4 and 5): no level is made up for
+    # "Achieved" or "In Progress".
+    assert progress.set_index("epa_code").loc["C 1", "mean_entrustment"] == 4.5
     notes = tiny_rw.execute("select strengths from assessments where resident_id = 'R1' and form_type = 'field_note' "
                             "and import_id = $i order by assessment_date", {"i": report.import_id}).fetchall()
     assert notes == [("Thoughtful family meeting.",), ("Owned a missed result.",)]
@@ -112,7 +124,8 @@ def test_eportfolio_summary_differences_are_explained_per_epa(tiny_rw, tmp_path)
         ("EPA Observations", 13, "entrustment",
          "not a rating the dashboard knows: 'Almost there' (1-5, or the scale's words; see docs/importing.md)")]
     assert report.checks == [
-        "C 1: the report says 5 observations, the dashboard keeps 4; rejected rows of this EPA: 13."]
+        "C 1: the report says 5 observations, the dashboard keeps 4; rejected rows of this EPA: 13.",
+        "C 1: the report says 1 in progress, the dashboard keeps 0; rejected rows of this EPA: 13."]
 
 
 def test_an_epa_code_without_its_stage_needs_the_catalogue(tiny_rw, tmp_path):
@@ -251,3 +264,47 @@ def test_the_data_dictionary_lists_the_required_columns():
     text = (ROOT / "docs" / "data-dictionary.md").read_text()
     for table in tables().values():
         assert f"| {table.name} | {', '.join(c.name for c in table.columns if c.required)} |" in text
+
+
+BEFORE = Path(__file__).parent / "fixtures" / "imports" / "imported-before"
+
+
+def observations(con, resident="R1"):
+    return con.execute("select epa_code, assessor_id, assessment_date, form_type, count(*) from assessments "
+                       "where resident_id = $r and (epa_code in ('C 1', 'TTD 1') or form_type = 'field_note') "
+                       "group by all order by all", {"r": resident}).fetchall()
+
+
+def test_exports_imported_by_the_earlier_importer_come_in_again_without_twins(tmp_path):
+    """A database the importer before issue 18 built from the Elentra fixture and this ePortfolio report
+    (fixtures/imports/imported-before, DuckDB's own export of it), opened by this version (which brings
+    its schema up to date) and given the same exports again: every observation it holds is recognised
+    by the id that importer gave it, so nothing comes in twice; what it lost comes in now."""
+    path = tmp_path / "before.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute(f"import database '{BEFORE}'")
+    old.close()
+    con = db.connect(path)
+    try:
+        ids = {r[0] for r in con.execute("select assessment_id from assessments").fetchall()}
+        # The earlier importer read 05/06/2026 month first without a word: stated here, it is the same row.
+        elentra = run_import(con, (Path(__file__).parent / "fixtures" / "imports" / "elentra_export.csv").read_bytes(),
+                             "elentra_export.csv", "P1", "AD1", date_order=MONTH_FIRST)
+        assert (elentra.rows_read, elentra.loaded, elentra.updated, elentra.duplicates, elentra.rejected) == (
+            7, 0, 0, 4, 3)
+        report = eportfolio_report(tmp_path / "avery.xlsx")
+        again = run_import(con, report, "avery.xlsx", "P1", "AD1")
+        # 13 read: the 2 catalogue entries and the 3 observations the earlier import kept are duplicates, as
+        # is the narrative an observation carries; the learner's stage, the 4 observations it rejected or
+        # merged (rated with achievement words, or a same-day repeat) and 2 narratives are new.
+        assert (again.loaded, again.updated, again.duplicates, again.rejected) == (7, 0, 6, 0)
+        assert {r[0] for r in con.execute("select assessment_id from assessments").fetchall()} >= ids
+        fresh = db.connect(":memory:")
+        load_canonical(fresh, Path(__file__).parent / "fixtures" / "tiny")
+        run_import(fresh, report, "avery.xlsx", "P1", "AD1")
+        assert observations(con) == observations(fresh)  # the same observations, none twice
+        fresh.close()
+        third = run_import(con, report, "avery.xlsx", "P1", "AD1")
+        assert (third.loaded, third.duplicates) == (0, 13)
+    finally:
+        con.close()

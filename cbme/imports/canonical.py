@@ -9,16 +9,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from cbme.imports.reading import ImportFailed, Sheet
+from cbme.imports.reading import ImportFailed, Sheet, Staging
 from cbme.imports.tables import TABLE_ORDER, tables
+from cbme.imports.validation import Part, part_relation
 
 
-def workbook_tables(sheets: list[Sheet], file_name: str) -> list[tuple[str, Sheet]]:
-    found = [(s.name, s) for s in sheets if s.name in TABLE_ORDER]
+def part(staging: Staging, table: str, sheet: Sheet) -> Part:
+    """A sheet of the table's own columns as that table's rows; other columns are kept only in the
+    rejected-rows file."""
+    cells = {name: sheet.column(name) for name in sheet.header if name in tables()[table].names}
+    return Part(table, sheet, part_relation(staging, table, cells, sheet.table), sheet.rows)
+
+
+def workbook_tables(staging: Staging, sheets: list[Sheet], file_name: str) -> list[Part]:
+    found = [s for s in sheets if s.name in TABLE_ORDER]
     if not found:
         raise ImportFailed(f"{file_name}: no sheet is named after a table of the canonical format "
                            f"({', '.join(TABLE_ORDER)}), and none is an ePortfolio 'EPA Observations' sheet.")
-    return sorted(found, key=lambda t: TABLE_ORDER.index(t[0]))
+    return [part(staging, s.name, s) for s in sorted(found, key=lambda s: TABLE_ORDER.index(s.name))]
 
 
 def csv_table(sheet: Sheet, file_name: str) -> str | None:

@@ -2,15 +2,16 @@
 several sheets, read into the canonical tables as the mapping says (which sheet feeds which table,
 which source column feeds which column, constants, value translations, the date layout, lists, names
 to match to people). A mapping may name no id column: the rows of assessments, coaching sessions and
-committee decisions then get ids from their content (reconciliation.content_ids)."""
+committee decisions then get ids from their content (exports.with_content_ids)."""
 
 from __future__ import annotations
 
 import tomllib
 
-from cbme.imports.reading import ImportFailed, Sheet
-from cbme.imports.reconciliation import content_ids
+from cbme.imports.exports import with_content_ids
+from cbme.imports.reading import ImportFailed, Sheet, Staging
 from cbme.imports.tables import TABLE_ORDER, tables
+from cbme.imports.validation import Params, Part, part_relation
 
 SECTIONS = ("columns", "constants", "values", "lists", "match_names")
 # Tables whose rows are events: without an id column their id comes from their content.
@@ -49,8 +50,9 @@ def load_mapping(text: str, name: str = "mapping") -> dict:
     return mapping
 
 
-def apply_mapping(mapping: dict, sheets: list[Sheet], file_name: str, program_id: str) -> list[tuple[str, Sheet]]:
-    """Rewrite source sheets into canonical tables as the mapping says."""
+def apply_mapping(staging: Staging, mapping: dict, sheets: list[Sheet], file_name: str, program_id: str) -> list[Part]:
+    """Read source sheets into the dashboard's tables as the mapping says, as SQL over the sheets'
+    cells; what the mapping holds (constants, translations, separators) reaches it as parameters."""
     by_name = {s.name: s for s in sheets}
     parts = []
     for spec in mapping["sheets"]:
@@ -65,41 +67,33 @@ def apply_mapping(mapping: dict, sheets: list[Sheet], file_name: str, program_id
                                f"which the file does not have (it has: {', '.join(source.header[:20])}).")
         table = spec["table"]
         spec_table = tables()[table]
-        values = {col: {str(k).lower(): str(v) for k, v in words.items()}
-                  for col, words in spec.get("values", {}).items()}
-        frame = source.frame
-        rows = {}
+        params = Params()
+        cells = {}
         for column in spec_table.columns:
             if column.name in spec.get("constants", {}):
                 constant = str(spec["constants"][column.name])
-                text = frame["__row"].map(lambda _, c=constant: program_id if c == "$program" else c)
+                text = params.add(program_id if constant == "$program" else constant)
             elif column.name in columns:
-                text = frame[columns[column.name]]
+                text = source.column(columns[column.name])
             else:
-                text = frame["__row"].map(lambda _: "")
-            if column.name in values:
-                words = values[column.name]
-                text = text.map(lambda t, w=words: w.get(t.lower(), t))
+                continue
+            if column.name in spec.get("values", {}):
+                words = {str(k).lower(): str(v) for k, v in spec["values"][column.name].items()}
+                text = f"coalesce({params.add(list(words.values()))}[list_position({params.add(list(words))}, " \
+                       f"lower({text}))], {text})"
             if column.name in spec.get("lists", {}):  # list columns store ';', text columns ', '
-                joiner, separator = (";" if column.kind == "list" else ", "), spec["lists"][column.name]
-                text = text.map(lambda t, j=joiner, s=separator: j.join(p.strip() for p in t.split(s) if p.strip()))
-            rows[column.name] = text.astype(object)
-        canonical = frame[["__row"]].copy()
-        for name, text in rows.items():
-            canonical[name] = text
-        canonical = canonical[[*spec_table.names, "__row"]]
+                joiner = ";" if column.kind == "list" else ", "
+                text = (f"array_to_string(list_filter(list_transform(string_split({text}, "
+                        f"{params.add(spec['lists'][column.name])}), lambda p: trim(p)), lambda p: p <> ''), "
+                        f"{params.add(joiner)})")
+            cells[column.name] = text
         key = spec_table.key[0]
+        relation = source.table
         if table in CONTENT_ID_PREFIXES and key not in columns and key not in spec.get("constants", {}):
-            mapped = [columns[c] for c in columns]
-            canonical[key] = content_ids(frame, mapped, CONTENT_ID_PREFIXES[table], program_id)
-        people = None
-        names = spec.get("match_names", {})
-        if names:
-            residents = dict.fromkeys(canonical["resident_id"], "") if names.get("resident_id") else {}
-            observers = dict(zip(canonical["assessor_id"], canonical["assessor_role"])) \
-                if names.get("assessor_id") else {}
-            people = (residents, observers)
-        sheet = Sheet(source.name, spec_table.names, canonical, people=people, source=source.frame)
-        sheet.date_format = spec.get("date_format", mapping.get("date_format"))
-        parts.append((table, sheet))
-    return sorted(parts, key=lambda part: TABLE_ORDER.index(part[0]))
+            relation = with_content_ids(staging, source.table, [source.column(c) for c in columns.values()],
+                                        "$program", {"program": program_id})
+            cells[key] = f"'{CONTENT_ID_PREFIXES[table]}' || __content_id"
+        parts.append(Part(table, source, part_relation(staging, table, cells, relation, params), source.rows,
+                          names=tuple(spec.get("match_names", {})),
+                          date_format=spec.get("date_format", mapping.get("date_format"))))
+    return sorted(parts, key=lambda part: TABLE_ORDER.index(part.table))

@@ -1,60 +1,88 @@
 """Residents and observers that exports name rather than number: matched to the program's stored
-residents and the stored people by name (case-insensitively), or created, and listed in the report.
-A name only rejected rows carry creates no one."""
+residents and the stored people by name (case-insensitively), or created, set-based in the staging
+database. The stored names come in first (known_people); a name only rejected rows carry creates no
+one (keep_creations_in_use). A new resident's id is R- and the hash of program and name, a new
+person's P- and the hash of the name, so the same name gets the same id in every import."""
 
 from __future__ import annotations
 
-import hashlib
+import pyarrow as pa
 
-import pandas as pd
-
-from cbme.imports.reconciliation import Report
+from cbme.imports.reading import Staging
 from cbme.imports.tables import tables
+from cbme.imports.validation import Part
 
-ROLES = tables()["people"].column("default_role").allowed
-
-
-def role(observer_type: str) -> str:
-    """The assessor role an export's observer type names (Faculty, Attending, Resident, Nurse...)."""
-    lowered = observer_type.lower()
-    return next((r for r in ROLES if r in lowered), "faculty" if "attending" in lowered or
-                "faculty" in lowered or "staff" in lowered or not lowered else "other")
+NEW_RESIDENT = "'R-' || left(sha1($program || lower({name})), 10)"
+NEW_PERSON = "'P-' || left(sha1(lower({name})), 10)"
 
 
-def match_people(cursor, rows: pd.DataFrame, residents: dict, observers: dict, program_id: str,
-                 report: Report) -> pd.DataFrame:
-    """Replace names by ids: stored people matched by name (case-insensitive), others created."""
-    known_residents = dict(cursor.execute(
-        "select lower(name), resident_id from residents where program_id = $p", {"p": program_id}).fetchall())
-    known_people = dict(cursor.execute("select lower(name), person_id from people").fetchall())
-    created_residents = {c[2]: c[0] for c in report.created.get("residents", [])}
-    created_people = {c[1]: c[0] for c in report.created.get("people", [])}
-    rows = rows.copy()
-    if residents and not rows.empty:
-        dated = "assessment_date" if "assessment_date" in rows else "start_date"
-        first_seen = rows.groupby("resident_id")[dated].min().to_dict()
-        for name in rows["resident_id"].unique():
-            if name.lower() not in known_residents and name not in created_residents:
-                created_residents[name] = f"R-{hashlib.sha1((program_id + name.lower()).encode()).hexdigest()[:10]}"
-                report.created.setdefault("residents", []).append(
-                    (created_residents[name], program_id, name, pd.Timestamp(first_seen[name]).date()))
-        rows["resident_id"] = rows["resident_id"].map(
-            lambda n: known_residents.get(n.lower()) or created_residents.get(n, n))
-    if observers and not rows.empty:
-        for name in rows["assessor_id"].unique():
-            if name.lower() not in known_people and name not in created_people:
-                created_people[name] = f"P-{hashlib.sha1(name.lower().encode()).hexdigest()[:10]}"
-                report.created.setdefault("people", []).append((created_people[name], name,
-                                                                role(observers.get(name, ""))))
-        rows["assessor_id"] = rows["assessor_id"].map(lambda n: known_people.get(n.lower()) or created_people.get(n, n))
-    return rows
+def known_people(staging: Staging, cursor, program_id: str) -> None:
+    """Copy into staging what matching and the reference checks need of the stored data: the
+    program's residents, everyone's names, and the program's EPA catalogue (small tables)."""
+    for name, sql, params in [
+        ("stored_residents", "select resident_id, lower(name) as name_key from residents where program_id = $p",
+         {"p": program_id}),
+        ("stored_people", "select person_id, lower(name) as name_key from people", {}),
+        ("stored_epas", "select epa_code, stage, target_entrustment from epas where program_id = $p",
+         {"p": program_id}),
+    ]:
+        rows: pa.Table = cursor.sql(sql, params=params).to_arrow_table()
+        staging.con.register("stored", rows)
+        try:
+            staging.execute(f"create or replace table {name} as select * from stored")
+        finally:
+            staging.con.unregister("stored")
+    staging.execute("create table if not exists created_residents (resident_id varchar, program_id varchar, "
+                    "name varchar, training_start_date date)")
+    staging.execute("create table if not exists created_people (person_id varchar, name varchar, default_role varchar)")
 
 
-def keep_creations_in_use(batches, report: Report) -> None:
+def create_named(staging: Staging, part: Part, program_id: str) -> None:
+    """The residents and people the part's checked rows name that are not stored: added to the staging
+    tables created_residents and created_people (a new resident starts training on their first
+    observation; a new person's role is that of their first row)."""
+    rows = f"(select * from {part.valid} where __ok)"
+    if "resident_id" in part.names:
+        dated = "assessment_date" if part.table == "assessments" else "start_date"
+        staging.execute(f"""
+            insert into created_residents
+            select {NEW_RESIDENT.format(name="resident_id")}, $program, min(resident_id), min({dated}) from {rows}
+            where lower(resident_id) not in (select name_key from stored_residents)
+              and {NEW_RESIDENT.format(name="resident_id")} not in (select resident_id from created_residents)
+            group by lower(resident_id)
+        """, {"program": program_id})
+    if "assessor_id" in part.names:
+        staging.execute(f"""
+            insert into created_people
+            select {NEW_PERSON.format(name="assessor_id")}, min(assessor_id), arg_min(assessor_role, __row) from {rows}
+            where lower(assessor_id) not in (select name_key from stored_people)
+              and {NEW_PERSON.format(name="assessor_id")} not in (select person_id from created_people)
+            group by lower(assessor_id)
+        """)
+
+
+def named_ids(part: Part, alias: str = "kept") -> tuple[dict[str, str], list[str]]:
+    """SQL that replaces the names in a part's rows (alias) by ids: per column, the SQL of its id, and
+    the joins they need ($program is the program's id)."""
+    replaced, joins = {}, []
+    if "resident_id" in part.names:
+        joins.append("left join (select name_key, min(resident_id) as id from stored_residents group by all) "
+                     f"as named_r on named_r.name_key = lower({alias}.resident_id)")
+        new = NEW_RESIDENT.format(name=f"{alias}.resident_id")
+        replaced["resident_id"] = f"coalesce(named_r.id, {new}) as resident_id"
+    if "assessor_id" in part.names:
+        joins.append("left join (select name_key, min(person_id) as id from stored_people group by all) as named_p "
+                     f"on named_p.name_key = lower({alias}.assessor_id)")
+        replaced["assessor_id"] = f"coalesce(named_p.id, {NEW_PERSON.format(name=f'{alias}.assessor_id')}) " \
+                                  "as assessor_id"
+    return replaced, joins
+
+
+def keep_creations_in_use(staging: Staging, parts: list[Part]) -> None:
     """Create only the residents and people that kept rows name."""
-    def used(column: str) -> set:
-        return set().union(*(set(rows[column]) for _, _, rows in batches if column in rows))
-
-    residents, people = used("resident_id"), used("assessor_id")
-    report.created["residents"] = [c for c in report.created.get("residents", []) if c[0] in residents]
-    report.created["people"] = [c for c in report.created.get("people", []) if c[0] in people]
+    for created, key, column in [("created_residents", "resident_id", "resident_id"),
+                                 ("created_people", "person_id", "assessor_id")]:
+        used = [f"select {column} as id from {p.valid} where __kept" for p in parts
+                if column in tables()[p.table].names]
+        staging.execute(f"delete from {created} as c where not exists (select 1 from "
+                        f"({' union all '.join(used) or 'select null as id'}) as u where u.id = c.{key})")

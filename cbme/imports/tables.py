@@ -23,9 +23,10 @@ KINDS = {"VARCHAR": "text", "DATE": "date", "TIMESTAMP": "timestamp", "INTEGER":
          "BOOLEAN": "bool", "VARCHAR[]": "list"}
 INT_RANGES = {"INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
 RATING_COLUMNS = {"entrustment", "target_entrustment"}  # 1-5, or the scale's words
-# Filled by the import when a file leaves them empty (the schema requires them but has no default).
-IMPORT_FILLS = {("assessments", "assessor_role"): "faculty",
-                ("assessments", "stakes"): "high for an ITER, low otherwise"}
+# Filled by the import when a file leaves them empty (the schema requires them but has no default), as
+# SQL over the row's other typed columns; docs/data-dictionary.md says the same in words.
+IMPORT_FILLS = {("assessments", "assessor_role"): "'faculty'",
+                ("assessments", "stakes"): "case when form_type = 'iter' then 'high' else 'low' end"}
 FORM_TYPE_LABELS = {"epa_observation": "EPA observation", "mini_cex": "Mini-CEX", "iter": "ITER",
                     "field_note": "Field note", "multisource": "Multisource feedback"}
 ALLOWED = re.compile(r"^\((\w+) IN \((.*)\)\)$")
@@ -48,16 +49,48 @@ class Check:
 
     @property
     def reason(self) -> str:
-        """The rule in words: 'must be more than 0' for a simple comparison, else the rule itself."""
-        simple = re.fullmatch(r'\("?(\w+)"? (>|>=|<|<=) (-?\d+)\)', self.expression)
-        between = re.fullmatch(r"\((\w+) BETWEEN (-?\d+) AND (-?\d+)\)", self.expression)
-        words = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}
-        if simple:
-            return f"must be {words[simple.group(2)]} {simple.group(3)}"
-        if between:
-            return f"must be between {between.group(2)} and {between.group(3)}"
-        rule = re.sub(r"\b(NOT|OR|AND|IS|NULL|IN)\b", lambda m: m.group(1).lower(), self.expression)
-        return f"breaks the rule {rule}"
+        """The rule in words, naming its columns: 'must be more than 0' for a comparison of the rejected
+        column itself; for a rule joining two conditions with OR, 'when <the first fails>, <the second
+        must hold>', e.g. 'when expired is yes, entrustment must be empty'."""
+        one = _condition(self.expression)
+        if one is not None and len(self.columns) == 1:
+            return one[1]
+        either = re.fullmatch(r"\((\(.*\)) OR (\(.*\))\)", self.expression)
+        if either:
+            first, then = _condition(either.group(1)), _condition(either.group(2))
+            if first and then:
+                return f"when {_negated(first)}, {then[0]} {then[1]}"
+        raise ValueError(f"no words for the schema's check {self.expression}: add them in tables.py")
+
+
+COMPARISONS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most", "=": "", "!=": "other than"}
+
+
+def _condition(expression: str) -> tuple[str, str] | None:
+    """(column, what it must be) for one condition of a check, as the schema writes it."""
+    expression = expression.replace('"', "")
+    if found := re.fullmatch(r"\((\w+) (>|>=|<|<=|=|!=) (-?\d+|'[^']*')\)", expression):
+        column, operator, value = found.groups()
+        words = COMPARISONS[operator]
+        return column, f"must be {words + ' ' if words else ''}{value.strip(chr(39))}"
+    if found := re.fullmatch(r"\((\w+) BETWEEN (-?\d+) AND (-?\d+)\)", expression):
+        return found.group(1), f"must be between {found.group(2)} and {found.group(3)}"
+    if found := re.fullmatch(r"\((\w+) IS (NOT )?NULL\)", expression):
+        return found.group(1), "must be filled" if found.group(2) else "must be empty"
+    if found := re.fullmatch(r"\(NOT (\w+)\)", expression):
+        return found.group(1), "must be no"
+    return None
+
+
+def _negated(condition: tuple[str, str]) -> str:
+    """The case in which a condition fails, in words: 'expired is yes', 'form_type is epa_observation'."""
+    column, must = condition
+    opposite = {"must be empty": "is filled", "must be filled": "is empty", "must be no": "is yes"}
+    if must in opposite:
+        return f"{column} {opposite[must]}"
+    if must.startswith("must be other than "):
+        return f"{column} is {must.removeprefix('must be other than ')}"
+    return f"{column} is not {must.removeprefix('must be ')}"
 
 
 @dataclass(frozen=True)

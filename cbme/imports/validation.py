@@ -1,25 +1,23 @@
-"""Checking every row of a canonical table before anything is written: each cell typed by its
-column's rule (tables.py, read from the schema), then every check of the schema evaluated by DuckDB
-on the typed rows. A row with a problem becomes rejections naming file, sheet, row, column, value and
-reason, and is left out; the rest goes on. Dates: ISO, Excel day numbers, and slashed dates whose
-order (day or month first) is decided by the whole column, or stated by the format or mapping; a
-column whose slashed dates never tell the order is refused row by row rather than read one way.
+"""Checking every row of a dashboard table before anything is written, set-based in the staging
+database: each cell typed by its column's rule (tables.py, read from the schema), then every check of
+the schema evaluated by DuckDB on the typed rows. A row with a problem becomes rejections naming
+sheet, row, column, value and reason (kept in the staging table rejections, with the whole row as the
+file has it) and is left out; the rest goes on.
+
+Dates: ISO, Excel day numbers, and slashed dates whose order (day or month first) is stated (by the
+person importing, a mapping or the format) or decided by the whole column; a column whose slashed
+dates never tell the order is refused row by row rather than read one way.
+
+SQL text here is built from the schema's own names and rules; values from a file or a mapping only
+ever reach it as parameters.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
+from dataclasses import dataclass, field
 
-import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-
-from cbme.imports.reading import Sheet
-from cbme.imports.reconciliation import Rejection, Report
-from cbme.imports.tables import FORM_TYPE_LABELS, Column, tables
+from cbme.imports.reading import Sheet, Staging, raw_json
+from cbme.imports.tables import FORM_TYPE_LABELS, IMPORT_FILLS, Column, tables
 
 # Entrustment scale words as exports write them, to the 1-5 rating (DOMAIN: the O-SCORE anchors and the
 # supervision scale); a leading "4 - " or "4." before the words is read too.
@@ -30,264 +28,221 @@ SCALE_WORDS = {
     "observe only": 1, "direct supervision": 2, "indirect supervision": 3, "independent": 4,
     "may supervise others": 5, "supervise others": 5,
 }
-TRUE_WORDS, FALSE_WORDS = {"true", "yes", "y", "1", "x"}, {"false", "no", "n", "0"}
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-STORABLE_YEARS = range(1900, 2200)
-SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-EXCEL_DAY = re.compile(r"\d{5}(\.0+)?")
-NUMBERED_WORDS = re.compile(r"^\d\s*[-–—.:)]\s*")
-NOT_A_DATE = "not a date (expected YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY, or an Excel date)"
+TRUE_WORDS, FALSE_WORDS = ["true", "yes", "y", "1", "x"], ["false", "no", "n", "0"]
 DAY_FIRST, MONTH_FIRST = "%d/%m/%Y", "%m/%d/%Y"
+DATE_ORDERS = {"day-first": DAY_FIRST, "month-first": MONTH_FIRST}  # as a person states it when importing
+SLASHED = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$"
+ISO = r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+EXCEL_DAY = r"^\d{5}(\.0+)?$"
+NUMBERED_WORDS = r"^\d\s*[-–—.:)]\s*"
+NOT_A_DATE = "not a date (expected YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY, or an Excel date)"
+AMBIGUOUS = ("ambiguous date: no date in the column tells whether it is day or month first; state the order "
+             "when importing (--date-order day-first or month-first on the command line, or the date order on the "
+             "Imports page), or with date_format in a column mapping (docs/mapping.md)")
+MIXED = "the column mixes day-first and month-first dates"
+UNRATED = "a completed EPA observation needs its rating (an entrustment level or, on the ePortfolio, its achievement)"
 
 
-def rating(text: str, words: dict[str, int] | None = None) -> tuple[int | None, str | None]:
-    """A 1-5 rating from a number or the scale's words (and a format's own words, when given)."""
-    lowered = text.lower().strip().rstrip(".")
-    for vocabulary in (words or {}, SCALE_WORDS):
-        if lowered in vocabulary:
-            return vocabulary[lowered], None
-        bare = NUMBERED_WORDS.sub("", lowered)
-        if bare != lowered and bare in vocabulary:
-            return vocabulary[bare], None
-    if re.fullmatch(r"\d+(\.0+)?", text):
-        number = int(float(text))
-        return (number, None) if 1 <= number <= 5 else (None, "entrustment rating out of range (1-5)")
-    return None, f"not a rating the dashboard knows: {text!r} (1-5, or the scale's words; see docs/importing.md)"
+@dataclass
+class Part:
+    """The rows a format reads from a sheet for one table of the dashboard: relation, a staging table
+    or view with __row, __broken and the table's columns as text under the dashboard's names; sheet,
+    the rows as the file has them (written back whole when rejected). names: the columns that hold
+    people's names rather than ids (matched to people or created); skipped: rows read but not kept,
+    as repeating others of the same file; summary: the file's own totals per EPA; date_format: the
+    order of slashed dates when the format or mapping states it; keep_stored: a stored row with the
+    same key stands as it is (not corrected)."""
+
+    table: str
+    sheet: Sheet
+    relation: str
+    rows: int
+    names: tuple[str, ...] = ()
+    skipped: int = 0
+    summary: dict[str, dict[str, int]] = field(default_factory=dict)
+    date_format: str | None = None
+    keep_stored: bool = False
+    carried: tuple[str, ...] = ()  # columns of relation beyond the table's, carried with each row (__legacy_id)
+    valid: str | None = None  # once validated: the staging table of its typed rows (__ok: passes every rule)
 
 
-def date_order(texts: pd.Series) -> tuple[str | None, str | None]:
-    """(the order of the column's slashed dates, or None when none is needed; a reason when the column
-    leaves it open or contradicts itself)."""
-    firsts, seconds = [], []
-    for text in texts.unique():
-        found = SLASHED.fullmatch(text)
-        if found:
-            firsts.append(int(found.group(1)))
-            seconds.append(int(found.group(2)))
-    if not firsts:
-        return None, None
-    day_first, month_first = max(firsts) > 12, max(seconds) > 12
-    if day_first and month_first:
-        return None, "the column mixes day-first and month-first dates"
-    if day_first or month_first:
-        return DAY_FIRST if day_first else MONTH_FIRST, None
-    if all(a == b for a, b in zip(firsts, seconds)):
-        return DAY_FIRST, None  # 03/03/2026 reads the same either way
-    return None, ("ambiguous date: no date in the column tells whether it is day or month first; state the "
-                  "order with date_format in a column mapping (docs/mapping.md)")
+def part_relation(staging: Staging, table: str, cells: dict[str, str], source: str, params: dict | None = None,
+                  carried: dict[str, str] | None = None) -> str:
+    """A staging relation of a table's columns (cells: the SQL giving each from the source's row; a
+    column left out is empty), with the source's __row and __broken, and the carried columns (name:
+    SQL): a view, or a table when the SQL has parameters (a view cannot hold them)."""
+    name = staging.table(f"part_{table}")
+    columns = [f"{cells.get(c, 'null::varchar')} as {c}" for c in tables()[table].names]
+    columns += [f"{sql} as {column}" for column, sql in (carried or {}).items()]
+    kind = "table" if params else "view"
+    staging.execute(f"create {kind} {name} as select __row, __broken, {', '.join(columns)} from {source}", params)
+    return name
 
 
-def parse_date(text: str, order: str | None) -> dt.datetime | None:
-    """The day text names: ISO, an Excel day number, or in order (DAY_FIRST, MONTH_FIRST or any layout
-    in Python's notation); None when it names none."""
-    found = ISO.fullmatch(text)
-    slashed = SLASHED.fullmatch(text)
-    try:
-        if found:
-            day = dt.datetime(int(found.group(1)), int(found.group(2)), int(found.group(3)))
-        elif slashed and order in (DAY_FIRST, MONTH_FIRST):
-            a, b, year = int(slashed.group(1)), int(slashed.group(2)), int(slashed.group(3))
-            day = dt.datetime(year, b, a) if order == DAY_FIRST else dt.datetime(year, a, b)
-        elif EXCEL_DAY.fullmatch(text):
-            day = dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=int(float(text)))
-        elif order:
-            day = dt.datetime.strptime(text, order)
-        else:
-            return None
-    except ValueError:
-        return None
-    return day if day.year in STORABLE_YEARS else None
+class Params(dict):
+    """The parameters of one statement: add(value) gives the placeholder that stands for it."""
+
+    def add(self, value) -> str:
+        name = f"p{len(self)}"
+        self[name] = value
+        return f"${name}"
 
 
-def _timestamp(text: str) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return parse_date(text, None)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment if moment.year in STORABLE_YEARS else None
+def _lookup(params: Params, words: dict, text: str) -> str:
+    return f"{params.add(list(words.values()))}[list_position({params.add(list(words))}, lower({text}))]"
 
 
-def _whole(text: str, largest: int) -> tuple[int | None, str | None]:
-    try:
-        number = float(text)
-    except ValueError:
-        return None, "not a whole number"
-    if not math.isfinite(number) or number != round(number):
-        return None, "not a whole number"
-    if abs(number) > largest:
-        return None, f"too large a number (at most {largest:,})"
-    return int(number), None
+def _date(params: Params, x: str, order: str | None) -> str:
+    """A date from its text: ISO (DuckDB's own reading of a date), slashed in the given order, an Excel
+    day, or a layout of the mapping."""
+    cases = []
+    if order in (DAY_FIRST, MONTH_FIRST):
+        slashed = f"regexp_extract({x}, '{SLASHED}', ['a', 'b', 'y'])"
+        day, month = ("a", "b") if order == DAY_FIRST else ("b", "a")
+        cases.append(f"when regexp_matches({x}, '{SLASHED}') then (select try_cast(s.y || '-' || s.{month} || '-' || "
+                     f"s.{day} as date) from (select {slashed} as s))")
+    cases.append(f"when regexp_matches({x}, '{EXCEL_DAY}') "
+                 f"then date '1899-12-30' + cast(cast({x} as double) as integer)")
+    if order and order not in (DAY_FIRST, MONTH_FIRST):
+        cases.append(f"else cast(try_strptime({x}, {params.add(order)}) as date)")
+    return f"coalesce(try_cast({x} as date), case {' '.join(cases)} end)"
 
 
-def _converter(column: Column, order: str | None, words: dict[str, int] | None):
-    """For a column, the function from a non-empty cell's text to (stored value, reason it cannot be
-    read); exactly one of the two is None."""
-    def checked(convert, reason):
-        return lambda text: (value, None) if (value := convert(text)) is not None else (None, reason)
+# Why an unknown rating is refused, as SQL around the word (quoted as Python's repr quotes it).
+UNKNOWN_RATING = ("'not a rating the dashboard knows: ''' || {word} || ''' (1-5, or the scale''s words; "
+                  "see docs/importing.md)'")
 
+
+def _typed(params: Params, column: Column, x: str, order: str | None, program_id: str) -> tuple[str, str]:
+    """SQL for a non-empty cell's stored value, and for the reason it cannot be read (evaluated only
+    where the value came out empty)."""
     kind = column.kind
     if kind == "date":
-        return checked(lambda text: parse_date(text, order), NOT_A_DATE)
+        return _date(params, x, order), f"'{NOT_A_DATE}'"
     if kind == "timestamp":
-        return checked(_timestamp, "not a date and time")
+        return (f"coalesce(cast(try_cast({x} as timestamptz) as timestamp), "
+                f"cast({_date(params, x, None)} as timestamp))",
+                "'not a date and time'")
     if kind == "int":
-        return lambda text: _whole(text, column.largest)
+        number = f"try_cast({x} as double)"
+        return (f"case when {number} = round({number}) and abs({number}) <= {column.largest} "
+                f"then try_cast({number} as bigint) end",
+                f"case when abs({number}) > {column.largest} and not isinf({number}) and {number} = round({number}) "
+                f"then 'too large a number (at most {column.largest:,})' else 'not a whole number' end")
     if kind == "bool":
-        known = {**{t: True for t in TRUE_WORDS}, **{f: False for f in FALSE_WORDS}}
-        return checked(lambda text: known.get(text.lower()), "not yes or no (yes/no, y/n, true/false, 1/0)")
+        return (_lookup(params, {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}, x),
+                "'not yes or no (yes/no, y/n, true/false, 1/0)'")
     if kind == "entrustment":
-        return lambda text: rating(text, words)
+        words = f"rtrim(lower({x}), '.')"
+        bare = f"regexp_replace({words}, {params.add(NUMBERED_WORDS)}, '')"
+        word = f"coalesce({_lookup(params, SCALE_WORDS, words)}, {_lookup(params, SCALE_WORDS, bare)})"
+        number = f"case when regexp_matches({x}, '^\\d+(\\.0+)?$') then try_cast(try_cast({x} as double) as bigint) end"
+        return (f"coalesce({word}, case when {number} between 1 and 5 then {number} end)",
+                f"case when {number} is not null then 'entrustment rating out of range (1-5)' "
+                f"else {UNKNOWN_RATING.format(word=x)} end")
     if kind == "list":
-        return lambda text: ([p.strip() for p in text.split(";") if p.strip()], None)
+        return f"list_filter(list_transform(string_split({x}, ';'), lambda p: trim(p)), lambda p: p <> '')", "null"
+    if column.name == "program_id":
+        return f"case when {x} = '$program' then {params.add(program_id)} else {x} end", "null"
     if not column.allowed:
-        return lambda text: (text, None)
+        return x, "null"
     names = {a.lower(): a for a in column.allowed}
     if column.name == "form_type":
         names |= {label.lower(): code for code, label in FORM_TYPE_LABELS.items()}
+    allowed = f"'not one of: {', '.join(column.allowed)}'"
     if column.name == "flag":  # a flag column written yes/no: no is no flag
-        names |= {f: "" for f in FALSE_WORDS}
-    return checked(lambda text: names.get(text.lower()), f"not one of: {', '.join(column.allowed)}")
+        return (_lookup(params, names, x),
+                f"case when list_contains({params.add(FALSE_WORDS)}, lower({x})) then null else {allowed} end")
+    return _lookup(params, names, x), allowed
 
 
-DTYPES = {"date": "datetime64[us]", "timestamp": "datetime64[us]", "int": "Int64", "entrustment": "Int64",
-          "bool": "boolean"}
+def date_orders(staging: Staging, part: Part, stated: str | None) -> dict[str, tuple[str | None, str | None]]:
+    """Per date column, (the order of its slashed dates, or None when none is needed; the reason its
+    slashed dates are refused, when the column leaves the order open or contradicts itself)."""
+    dated = [c.name for c in tables()[part.table].columns if c.kind == "date"]
+    if stated or part.date_format:
+        return {c: (stated or part.date_format, None) for c in dated}
+    if not dated:
+        return {}
+    def place(column: str, n: int) -> str:
+        return f"try_cast(regexp_extract(trim({column}), '{SLASHED}', {n}) as integer)"
+
+    measures = ", ".join(f"max({place(c, 1)}), max({place(c, 2)}), bool_and({place(c, 1)} = {place(c, 2)})"
+                         for c in dated)
+    found = staging.execute(f"select {measures} from {part.relation}").fetchone()
+    orders = {}
+    for i, column in enumerate(dated):
+        largest_first, largest_second, same = found[3 * i:3 * i + 3]
+        if largest_first is None:
+            orders[column] = (None, None)
+        elif largest_first > 12 and largest_second > 12:
+            orders[column] = (None, MIXED)
+        elif largest_first > 12 or largest_second > 12:
+            orders[column] = (DAY_FIRST if largest_first > 12 else MONTH_FIRST, None)
+        else:
+            orders[column] = (DAY_FIRST, None) if same else (None, AMBIGUOUS)  # 03/03/2026 reads the same either way
+    return orders
 
 
-def _convert(column: Column, text: pd.Series, order: str | None, words) -> tuple[pd.Series, pd.Series | None]:
-    """The typed values of a column (missing where a cell is empty or unreadable) and each unreadable
-    cell's reason. Each distinct text is converted once: a column holds a few days and words over
-    many rows."""
-    codes, distinct = pd.factorize(text)
-    convert = _converter(column, order, words)
-    results = [convert(value) if value else (None, None) for value in distinct] + [(None, None)]
-    if column.kind in DTYPES:
-        values = pd.array([value for value, _ in results], dtype=DTYPES[column.kind])
-    else:
-        values = np.array([value if value != "" else None for value, _ in results] + [None], dtype=object)[:-1]
-    typed = pd.Series(values[codes], index=text.index)
-    if all(reason is None for _, reason in results):
-        return typed, None
-    reasons = np.array([reason for _, reason in results], dtype=object)[codes]
-    return typed, pd.Series(reasons, index=text.index)
-
-
-def validate(table: str, sheet: Sheet, file_name: str, report: Report, date_format: str | None = None,
-             words: dict[str, int] | None = None) -> pd.DataFrame:
-    """The typed rows of a canonical table (with __row) that pass every rule; the others become
-    rejections in report. date_format states the order of slashed dates (else the column decides);
-    words are a format's own rating words."""
-    spec = tables()[table]
-    frame = sheet.frame
-    out = pd.DataFrame({"__row": frame["__row"]}, index=frame.index)
-    problems: list[tuple[pd.Series, str, pd.Series | str]] = []
-    if "_merged" in frame or (sheet.source is not None and "_merged" in sheet.source):
-        merged = (frame if "_merged" in frame else sheet.source)["_merged"].astype(bool)
-        problems.append((merged, spec.names[0], "a cell holds line breaks followed by what look like whole rows: "
-                                                "a quote opened in this row is probably never closed"))
+def validate(staging: Staging, part: Part, program_id: str, date_order: str | None = None) -> None:
+    """Type and check the part's rows into part.valid, a staging table with __row, the typed columns and
+    __ok (the row passes every rule); each problem of the others goes to the staging table rejections.
+    date_order states the order of slashed dates for the whole file (DAY_FIRST or MONTH_FIRST)."""
+    spec = tables()[part.table]
+    params = Params({"required": "required value missing"})
+    orders = date_orders(staging, part, date_order)
+    carried = "".join(f", {c}" for c in part.carried)
+    texts = ", ".join(f"__text_{c.name}" for c in spec.columns)
+    typed, judged = [], []
     for column in spec.columns:
-        text = frame[column.name] if column.name in frame else pd.Series("", index=frame.index, dtype=object)
-        if column.required:
-            problems.append((text == "", column.name, "required value missing"))
-        order, unclear = date_format, None
-        if column.kind == "date" and not date_format:
-            order, unclear = date_order(text)
-        typed, reasons = _convert(column, text, order, words)
+        x = f"__text_{column.name}"
+        order, unclear = orders.get(column.name, (None, None))
+        value, failure = _typed(params, column, x, order, program_id)
+        typed.append(f"case when {x} is not null then {value} end as {column.name}")
+        why = [f"when {x} is null then {'$required' if column.required else 'null'}"]
         if unclear:
-            ambiguous = text.str.fullmatch(SLASHED.pattern) & typed.isna()
-            problems.append((ambiguous, column.name, unclear))
-            reasons = reasons.where(~ambiguous) if reasons is not None else None
-        if reasons is not None:
-            problems.append((reasons.notna(), column.name, reasons))
-        out[column.name] = typed
-    _fill(table, out)
-    bad = _any(problems, frame.index)
-    if table == "assessments":
-        unrated = ~bad & (out["form_type"] == "epa_observation") & ~out["expired"].astype(bool) \
-            & out["entrustment"].isna()
-        problems.append((unrated, "entrustment", "a completed EPA observation needs its rating"))
-        bad |= unrated
-    checked = _schema_checks(table, out[~bad])
-    problems += [(mask.reindex(frame.index, fill_value=False), column, reason) for mask, column, reason in checked]
-    reject(sheet, file_name, report, problems)
-    return out[~_any(problems, frame.index)]
-
-
-def _fill(table: str, out: pd.DataFrame) -> None:
-    """Where a cell is empty: the schema's default, and the values the import fills (tables.IMPORT_FILLS)."""
-    con = duckdb.connect()
-    try:
-        for column in tables()[table].columns:
-            if column.default is not None:
-                default = con.execute(f"select {column.default}").fetchone()[0]
-                if column.kind == "list":
-                    out[column.name] = out[column.name].map(lambda v, d=default: d if v is None else v)
-                else:
-                    out[column.name] = out[column.name].astype(object).where(out[column.name].notna(), default)
-    finally:
-        con.close()
-    if table == "assessments":
-        out["assessor_role"] = out["assessor_role"].fillna("faculty")
-        out["stakes"] = out["stakes"].where(out["stakes"].notna(), np.where(out["form_type"] == "iter", "high", "low"))
-
-
-def _schema_checks(table: str, rows: pd.DataFrame) -> list[tuple[pd.Series, str, str]]:
-    """Every check of the schema evaluated by DuckDB on the typed rows: a failing one names its first column."""
-    spec = tables()[table]
-    if rows.empty or not spec.checks:
-        return []
-    frame = rows[spec.names].copy()
-    frame["__pos"] = np.arange(len(frame))
-    con = duckdb.connect()
-    try:
-        con.register("incoming", pa.Table.from_pandas(_storable(table, frame), preserve_index=False))
-        failed = []
-        for check in spec.checks:
-            positions = [p for (p,) in con.execute(f"select __pos from incoming where not coalesce({check.expression}, "
-                                                   "true)").fetchall()]
-            if positions:
-                mask = pd.Series(False, index=rows.index)
-                mask.iloc[positions] = True
-                failed.append((mask, check.columns[-1] if len(check.columns) > 1 else check.columns[0], check.reason))
-    finally:
-        con.close()
-    return failed
-
-
-def _storable(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Plain types DuckDB reads from Arrow: nullable integers and booleans, dates, lists, text."""
-    out = frame.copy()
-    for column in tables()[table].columns:
-        if column.name not in out:
-            continue
-        if column.kind in ("int", "entrustment"):
-            out[column.name] = out[column.name].astype("Int64")
-        elif column.kind == "bool":
-            out[column.name] = out[column.name].astype("boolean")
-        elif column.kind in ("date", "timestamp"):
-            out[column.name] = pd.to_datetime(out[column.name])
-        elif column.kind == "text":
-            out[column.name] = out[column.name].astype(object).where(out[column.name].notna(), None)
-    return out
-
-
-def _any(problems, index) -> pd.Series:
-    bad = pd.Series(False, index=index)
-    for mask, _, _ in problems:
-        bad |= mask.fillna(False).astype(bool)
-    return bad
-
-
-def reject(sheet: Sheet, file_name: str, report: Report, problems: list) -> None:
-    """Rejections for every flagged cell, in row order; the whole source row goes with each."""
-    found = []
-    for mask, column, reason in problems:
-        mask = mask.fillna(False).astype(bool)
-        for index in mask[mask].index:
-            text = sheet.frame.at[index, column] if column in sheet.frame else ""
-            found.append((index, column, text, reason if isinstance(reason, str) else reason[index]))
-    for index, column, text, reason in sorted(found, key=lambda f: f[0]):
-        report.rejections.append(Rejection(file_name, sheet.name, int(sheet.frame.at[index, "__row"]), column,
-                                           str(text), reason, sheet.original(index)))
+            why.append(f"when regexp_matches({x}, '{SLASHED}') then {params.add(unclear)}")
+        if column.kind in ("date", "timestamp"):  # what the dashboard can store
+            judged.append(f"case when year({column.name}) between 1900 and 2199 then {column.name} end "
+                          f"as {column.name}")
+        else:
+            judged.append(column.name)
+        judged.append(f"case {' '.join(why)} when {column.name} is null then {failure} end as __why_{column.name}")
+    defaults = [f"coalesce({c.name}, {c.default}) as {c.name}" for c in spec.columns if c.default is not None]
+    fills = [f"coalesce({column}, {sql}) as {column}" for (table, column), sql in IMPORT_FILLS.items()
+             if table == part.table]
+    read = " and ".join(["__broken is null", *(f"__why_{c.name} is null" for c in spec.columns)])
+    rules = [(c.columns[-1], c.reason, f"not coalesce({c.expression}, true)") for c in spec.checks]
+    if part.table == "assessments":
+        rules.insert(0, ("entrustment", UNRATED, "form_type = 'epa_observation' and not expired "
+                                                 "and entrustment is null and achievement is null"))
+    later = "".join(f", case when {read} and {test} then {params.add(reason)} end as __rule_{i}"
+                    for i, (_, reason, test) in enumerate(rules))
+    ok = " and ".join([read, *(f"__rule_{i} is null" for i in range(len(rules)))])
+    cells = ", ".join(f"nullif(trim({c.name}), '') as __text_{c.name}" for c in spec.columns)
+    checked = staging.table(f"checked_{part.table}")
+    staging.execute(f"""
+        create table {checked} as
+        with cells as (select __row, __broken{carried}, {cells} from {part.relation}),
+        typed as (select __row, __broken{carried}, {texts}, {", ".join(typed)} from cells),
+        judged as (select __row, __broken{carried}, {texts}, {", ".join(judged)} from typed),
+        filled as (select * {f"replace ({', '.join(defaults)})" if defaults else ""} from judged),
+        ruled as (select * {f"replace ({', '.join(fills)})" if fills else ""}{later} from filled)
+        select * exclude ({texts}), {ok} as __ok from ruled
+    """, params)
+    problems = ["{'position': 0, 'column_name': null, 'value': null, 'reason': k.__broken}"]
+    problems += [f"{{'position': {i + 1}, 'column_name': '{c.name}', 'value': coalesce(trim(t.{c.name}), ''), "
+                 f"'reason': k.__why_{c.name}}}" for i, c in enumerate(spec.columns)]
+    problems += [f"{{'position': {len(spec.columns) + 1 + i}, 'column_name': '{column}', "
+                 f"'value': coalesce(trim(t.{column}), ''), 'reason': k.__rule_{i}}}"
+                 for i, (column, _, _) in enumerate(rules)]
+    raw, raw_params = raw_json(part.sheet)
+    staging.execute(f"""
+        insert into rejections
+        select $sheet, p.__row, p.position, p.column_name, p.value, p.reason, {raw}
+        from (select k.__row, unnest(list_filter([{", ".join(problems)}], lambda p: p.reason is not null),
+                                     recursive := true)
+              from {checked} as k join {part.relation} as t using (__row) where not k.__ok) as p
+        join {part.sheet.table} as s using (__row)
+    """, {"sheet": part.sheet.name, **raw_params})
+    part.valid = checked

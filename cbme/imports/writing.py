@@ -1,30 +1,28 @@
 """Writing checked rows, inside the one transaction of their import (cbme.db.writing), set-based in
-DuckDB: new rows inserted, rows with a stored key and the same content skipped as duplicates, rows
-with a stored key and new content corrected (the earlier content kept in import_corrections, for
-rollback), and a correction that would put back content a later import replaced held back unless the
-user allows reverts. Then the people the import creates, the import's own record, its rejected rows
-(in bulk) and its audit event. Rollback undoes an import whole. Table and column names in the SQL
-come from the schema (tables.py); values only ever as parameters or registered frames.
+DuckDB, reading them from the file's staging database attached read-only: new rows inserted, rows
+with a stored key and the same content skipped as duplicates, rows with a stored key and new content
+corrected (the earlier content kept in import_corrections, for rollback), and a correction that would
+put back content a later import replaced held back unless the user allows reverts. Then the people
+the import creates, the import's own record, its rejected rows (in bulk) and its audit event.
+Rollback undoes an import whole. Table and column names in the SQL come from the schema (tables.py);
+values only ever as parameters or from the staging tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
-import hashlib
 import json
 import socket
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from cbme.access import NotAllowed, holds_role, record
 from cbme.db import writing
-from cbme.imports.reading import ImportFailed, Sheet
-from cbme.imports.reconciliation import Rejection, Report
+from cbme.imports.reading import ImportFailed
+from cbme.imports.reconciliation import Report
 from cbme.imports.tables import TABLE_ORDER, tables
-from cbme.imports.validation import _storable
+from cbme.imports.validation import Part
 
 
 def command_line_actor() -> str:
@@ -36,117 +34,106 @@ def command_line_actor() -> str:
     return f"{user}@{socket.gethostname()} (command line)"
 
 
-def write_rows(cursor, table: str, sheet: Sheet, rows: pd.DataFrame, file_name: str, report: Report,
-               allow_reverts: bool) -> None:
+def incoming(cursor, part: Part, staging: str) -> str:
+    """A temporary view of the part's rows to write, as the transaction reads them from the attached
+    staging database. For a format whose ids changed (legacy ids), a row whose id is not stored but
+    whose id under the earlier rule is takes that stored id: the first such row of each, as the
+    earlier importer kept the first of the rows it could not tell apart."""
+    rows = f"(select * from {staging}.{part.valid} where __kept)"
+    view = f"incoming_{part.valid}"
+    if "__legacy_id" not in part.carried:
+        cursor.execute(f"create or replace temp view {view} as select * from {rows}")
+        return view
+    key = tables()[part.table].key[0]
+    cursor.execute(f"""
+        create or replace temp view {view} as
+        with kept as (select * from {rows}),
+        legacy as (
+            select __row, __legacy_id from kept
+            where __legacy_id in (select {key} from {part.table}) and {key} not in (select {key} from {part.table})
+            qualify row_number() over (partition by __legacy_id order by __row) = 1
+        )
+        select i.* replace (coalesce(l.__legacy_id, i.{key}) as {key})
+        from kept as i left join legacy as l using (__row)
+    """)
+    return view
+
+
+def write_rows(cursor, part: Part, rows: str, report: Report, allow_reverts: bool) -> None:
     """Insert new rows, update corrected ones (keeping what they held), skip exact duplicates."""
-    spec = tables()[table]
+    table, spec = part.table, tables()[part.table]
     key, columns = list(spec.key), spec.names
-    repeated = rows.duplicated(subset=key, keep="first")
-    if repeated.any():  # the same key more than once in the file: compare whole rows of those keys only
-        twins = rows[rows.duplicated(subset=key, keep=False)]
-        identical = twins[columns].astype(str).duplicated(keep="first").reindex(rows.index, fill_value=False)
-        report.duplicates += int((repeated & identical).sum())
-        first_row = twins.groupby(key, sort=False)["__row"].transform("first")
-        for index in rows.index[repeated & ~identical]:
-            report.rejections.append(Rejection(
-                file_name, sheet.name, int(rows.at[index, "__row"]), ", ".join(key), str(tuple(rows.loc[index, key])),
-                f"same key as row {int(first_row[index])} with different content", sheet.original(index)))
-    incoming = _storable(table, rows.loc[~repeated, columns])
-    if incoming.empty:
-        return
-    incoming["__pos"] = range(len(incoming))
-    cursor.register("incoming", pa.Table.from_pandas(incoming, preserve_index=False))
-    try:
-        on = " and ".join(f"t.{c} = i.{c}" for c in key)
-        same = " and ".join(f"t.{c} is not distinct from i.{c}" for c in columns)
-        # Keys alone first: the join then skips the stored row groups outside the file's key range, and
-        # comparing whole rows is only needed for the keys already stored (none, in a new export).
-        cursor.execute(f"create or replace temp table matched as select i.__pos, true as same, false as revert "
-                       f"from incoming as i semi join {table} as t on {on}")
-        if cursor.execute("select count(*) from matched").fetchone()[0]:
-            dates = {c.name for c in spec.columns if c.kind == "date"}  # handed over as timestamps
-            content = ", ".join(f"'{c}': cast(cast(i.{c} as date) as varchar)" if c in dates
-                                else f"'{c}': cast(i.{c} as varchar)" for c in columns)
-            stored = ", ".join(f"'{c}': cast(json_extract_string(c.previous, '{c}') as varchar)" for c in columns)
-            cursor.execute(f"""
-                create or replace temp table matched as
-                select i.__pos, ({same}) as same,
-                    exists (select 1 from import_corrections as c join imports as m using (import_id)
-                            where c.table_name = $table and m.status = 'committed'
-                              and c.row_key = to_json([{", ".join(
-                                  f"cast(cast(i.{c} as date) as varchar)" if c in dates else f"cast(i.{c} as varchar)"
-                                  for c in key)}])
-                              and {{{stored}}} is not distinct from {{{content}}}) as revert
-                from incoming as i join {table} as t on {on}
-                where i.__pos in (select __pos from matched)
-            """, {"table": table})
-        if sheet.keep_stored:
-            cursor.execute("update matched set same = true")
-        if not allow_reverts:  # a correction putting back what a later import replaced waits for the user
-            keys = ", ".join(f"i.{c}" for c in key)
-            report.held_back += [(table, ", ".join(map(str, k))) for k in cursor.execute(
-                f"select {keys} from incoming as i join matched as m using (__pos) where not m.same and m.revert "
-                f"order by i.__pos").fetchall()]
-            cursor.execute("update matched set same = null where not same and revert")
-        report.duplicates += cursor.execute("select count(*) from matched where same").fetchone()[0]
-        changed = cursor.execute("select count(*) from matched where not same").fetchone()[0]
-        if changed:
-            cursor.execute(f"""
-                insert into import_corrections
-                select $import_id, $table, to_json([{", ".join(f"cast(t.{c} as varchar)" for c in key)}]), to_json(t)
-                from {table} as t join incoming as i on {on} join matched as m on m.__pos = i.__pos and not m.same
-            """, {"import_id": report.import_id, "table": table})
-            sets = ", ".join(f"{c} = i.{c}" for c in columns if c not in key)
-            cursor.execute(f"""
-                update {table} as t set {sets}, import_id = $import_id
-                from incoming as i join matched as m on m.__pos = i.__pos and not m.same
-                where {on}
-            """, {"import_id": report.import_id})
-            report.updated += changed
-        report.loaded += cursor.execute(f"""
-            insert into {table} ({", ".join(columns)}, import_id)
-            select {", ".join(f"i.{c}" for c in columns)}, $import_id from incoming as i
-            where i.__pos not in (select __pos from matched)
-        """, {"import_id": report.import_id}).fetchone()[0]
-    finally:
-        cursor.unregister("incoming")
-        cursor.execute("drop table if exists matched")
+    on = " and ".join(f"t.{c} = i.{c}" for c in key)
+    same = " and ".join(f"t.{c} is not distinct from i.{c}" for c in columns)
+    # Keys alone first: comparing whole rows is only needed for the keys already stored (none, in a new
+    # export).
+    cursor.execute(f"create or replace temp table matched as select i.__row, true as same, false as revert "
+                   f"from {rows} as i semi join {table} as t on {on}")
+    if cursor.execute("select count(*) from matched").fetchone()[0]:
+        content = ", ".join(f"'{c}': cast(i.{c} as varchar)" for c in columns)
+        stored = ", ".join(f"'{c}': cast(json_extract_string(c.previous, '{c}') as varchar)" for c in columns)
+        cursor.execute(f"""
+            create or replace temp table matched as
+            select i.__row, ({same}) as same,
+                exists (select 1 from import_corrections as c join imports as m using (import_id)
+                        where c.table_name = $table and m.status = 'committed'
+                          and c.row_key = to_json([{", ".join(f"cast(i.{c} as varchar)" for c in key)}])
+                          and {{{stored}}} is not distinct from {{{content}}}) as revert
+            from {rows} as i join {table} as t on {on}
+        """, {"table": table})
+    if part.keep_stored:
+        cursor.execute("update matched set same = true")
+    if not allow_reverts:  # a correction putting back what a later import replaced waits for the user
+        keys = ", ".join(f"i.{c}" for c in key)
+        report.held_back += [(table, ", ".join(map(str, k))) for k in cursor.execute(
+            f"select {keys} from {rows} as i join matched as m using (__row) where not m.same and m.revert "
+            f"order by i.__row").fetchall()]
+        cursor.execute("update matched set same = null where not same and revert")
+    report.duplicates += cursor.execute("select count(*) from matched where same").fetchone()[0]
+    changed = cursor.execute("select count(*) from matched where not same").fetchone()[0]
+    if changed:
+        cursor.execute(f"""
+            insert into import_corrections
+            select $import_id, $table, to_json([{", ".join(f"cast(t.{c} as varchar)" for c in key)}]), to_json(t)
+            from {table} as t join {rows} as i on {on} join matched as m on m.__row = i.__row and not m.same
+        """, {"import_id": report.import_id, "table": table})
+        sets = ", ".join(f"{c} = i.{c}" for c in columns if c not in key)
+        cursor.execute(f"""
+            update {table} as t set {sets}, import_id = $import_id
+            from {rows} as i join matched as m on m.__row = i.__row and not m.same
+            where {on}
+        """, {"import_id": report.import_id})
+        report.updated += changed
+    report.loaded += cursor.execute(f"""
+        insert into {table} ({", ".join(columns)}, import_id)
+        select {", ".join(f"i.{c}" for c in columns)}, $import_id from {rows} as i
+        where i.__row not in (select __row from matched)
+    """, {"import_id": report.import_id}).fetchone()[0]
+    cursor.execute("drop table matched")
 
 
-def create_people(cursor, report: Report) -> None:
+def create_people(cursor, staging: str, report: Report) -> None:
     """The residents and observers an export names that the program did not hold."""
-    for resident_id, program_id, name, start in report.created.get("residents", []):
-        cursor.execute("insert into residents (resident_id, program_id, name, training_start_date, status, import_id) "
-                       "values ($r, $p, $n, $s, 'active', $i) on conflict do nothing",
-                       {"r": resident_id, "p": program_id, "n": name, "s": start, "i": report.import_id})
-    for person_id, name, role in report.created.get("people", []):
-        cursor.execute("insert into people (person_id, name, default_role, import_id) values ($p, $n, $r, $i) "
-                       "on conflict do nothing", {"p": person_id, "n": name, "r": role, "i": report.import_id})
+    cursor.execute(f"insert into residents by name select *, 'active' as status, $i as import_id "
+                   f"from {staging}.created_residents on conflict do nothing", {"i": report.import_id})
+    cursor.execute(f"insert into people by name select *, $i as import_id from {staging}.created_people "
+                   "on conflict do nothing", {"i": report.import_id})
 
 
-def record_import(cursor, report: Report, checksum_of: bytes, program_id: str, actor_id: str | None) -> None:
+def record_import(cursor, staging: str, report: Report, checksum: str, program_id: str, actor_id: str | None) -> None:
     """The import's row in imports, its rejected rows in bulk, and its audit event."""
     created = {k: [c[2] if k == "residents" else c[1] for c in v] for k, v in report.created.items() if v}
     cursor.execute("""
         insert into imports values ($id, $program, $file, $checksum, $format, $at, $by, $read, $loaded, $updated,
             $rejected, $duplicates, $created, 'committed')
-    """, {"id": report.import_id, "program": program_id, "file": report.file_name,
-          "checksum": hashlib.sha256(checksum_of).hexdigest(), "format": report.format,
-          "at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "by": actor_id or command_line_actor(),
-          "read": report.rows_read, "loaded": report.loaded, "updated": report.updated, "rejected": report.rejected,
-          "duplicates": report.duplicates, "created": json.dumps(created) if created else None})
-    if report.rejections:
-        rejected = pd.DataFrame({
-            "import_id": report.import_id, "file_name": [r.file_name for r in report.rejections],
-            "sheet": [r.sheet for r in report.rejections], "row_number": [r.row_number for r in report.rejections],
-            "column_name": [r.column for r in report.rejections], "value": [r.value for r in report.rejections],
-            "reason": [r.reason for r in report.rejections],
-            "raw": [json.dumps(r.raw, default=str) for r in report.rejections]})
-        cursor.register("rejected", pa.Table.from_pandas(rejected, preserve_index=False))
-        try:
-            cursor.execute("insert into import_rejections by name select * from rejected")
-        finally:
-            cursor.unregister("rejected")
+    """, {"id": report.import_id, "program": program_id, "file": report.file_name, "checksum": checksum,
+          "format": report.format, "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+          "by": actor_id or command_line_actor(), "read": report.rows_read, "loaded": report.loaded,
+          "updated": report.updated, "rejected": report.rejected, "duplicates": report.duplicates,
+          "created": json.dumps(created) if created else None})
+    cursor.execute(f"insert into import_rejections select $import_id, $file, sheet, row_number, column_name, value, "
+                   f"reason, raw from {staging}.rejections order by sheet, row_number, position",
+                   {"import_id": report.import_id, "file": report.file_name})
     identity = None if actor_id else command_line_actor()
     record(cursor, actor_id, "import", identity=identity, program_id=program_id, file=report.file_name,
            import_id=report.import_id, loaded=report.loaded, updated=report.updated, rejected=report.rejected,
