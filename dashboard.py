@@ -8,7 +8,6 @@ import streamlit as st
 
 from cbme import signin, ui
 from cbme.db import DatabaseLocked, OutdatedDatabase
-from cbme.imports import inbox
 
 # Each page with the roles that may open it; a page is listed only for those roles.
 COMMITTEE = {"program_lead", "committee_chair", "committee_member"}
@@ -32,7 +31,7 @@ if "CBME_DATABASE" in os.environ and not ui.database_path().is_file():  # only t
              "must correct the setting before the dashboard can open.")
     st.stop()
 try:
-    inbox.watch_once(ui.connection())
+    ui.connection()
 except (DatabaseLocked, OutdatedDatabase) as error:
     st.error(f"{error} An administrator must resolve this before the dashboard can open.")
     st.stop()

@@ -1,8 +1,10 @@
 """Bad files and faults: each refused with a clear message in seconds, or each bad row rejected with
 file, row, column and reason while the rest loads; nothing else changes."""
 
+import datetime as dt
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -12,7 +14,7 @@ import pandas as pd
 import pytest
 
 from cbme import db
-from cbme.imports import ImportFailed, run_import
+from cbme.imports import ImportFailed, run_import, tables
 from tests.test_importer import ROWS, canonical, count
 
 
@@ -138,5 +140,46 @@ def test_rejected_rows_file_keeps_the_whole_row_under_the_files_names(tiny_file,
     con = db.connect(tiny_file)
     try:
         assert con.execute("select count(*) from import_rejections").fetchone() == (2,)
+    finally:
+        con.close()
+
+
+def test_every_rule_of_the_schema_is_given_in_words_naming_its_columns(tiny_rw):
+    """A rule joining two columns reads as the administrator's words, not as SQL."""
+    rows = ["x1,R1,A1,faculty,epa_observation,2026-05-04,,4,yes,low,,,,,,,no",  # an EPA observation without its EPA
+            "x2,R1,A1,faculty,epa_observation,2026-05-04,E2,4,yes,low,,,,,,,yes"]  # expired, yet rated
+    report = run_import(tiny_rw, canonical(rows), "assessments.csv", "P1", "AD1")
+    assert [(r.row_number, r.column, r.value, r.reason) for r in report.rejections] == [
+        (2, "epa_code", "", "when form_type is epa_observation, epa_code must be filled"),
+        (3, "entrustment", "4", "when expired is yes, entrustment must be empty")]
+    decisions = ("decision_id,resident_id,meeting_date,version,status,recorded_by,recorded_at\n"
+                 "D9,R1,2026-06-01,2,Progressing as expected,L1,2026-06-01 10:00\n")
+    report = run_import(tiny_rw, decisions.encode(), "committee_decisions.csv", "P1", "AD1")
+    assert [r.reason for r in report.rejections] == ["when version is not 1, amendment_reason must be filled"]
+    for table in tables().values():
+        for check in table.checks:
+            assert not re.search(r"[()]|\b(OR|AND|NOT|IS|NULL|BETWEEN)\b", check.reason), check.reason
+            assert all(column in check.reason for column in check.columns[:-1] if len(check.columns) > 1)
+
+
+def test_the_date_order_is_stated_on_the_command_line_for_any_format(tiny_file, tmp_path):
+    """An Elentra export whose slashed dates never tell day from month: refused with the way to state
+    the order, then read that way when it is stated."""
+    export = tmp_path / "elentra.csv"
+    export.write_text("Date,Resident Name,EPA,Observer Name,Observer Type,Rating,Type,Situation Context,Feedback,"
+                      "Professionalism Safety,EPA Expired\n"
+                      "04/05/2026,Avery Stone,E2,Dr. Alex Kim,Faculty,I needed to prompt,Direct observation,,,,No\n"
+                      "11/05/2026,Avery Stone,E2,Dr. Alex Kim,Faculty,I needed to prompt,Direct observation,,,,No\n")
+    refused = cli(export, "--program", "P1", "--database", tiny_file)
+    assert refused.returncode == 1
+    assert ("row 2, assessment_date: '04/05/2026': ambiguous date: no date in the column tells whether it is day or "
+            "month first; state the order when importing (--date-order day-first or month-first on the command line"
+            in refused.stdout)
+    stated = cli(export, "--program", "P1", "--database", tiny_file, "--date-order", "day-first")
+    assert stated.returncode == 0, stated.stdout
+    con = db.connect(tiny_file)
+    try:
+        assert con.execute("select assessment_date from assessments where assessment_id like 'EL-%' order by 1"
+                           ).fetchall() == [(dt.date(2026, 5, 4),), (dt.date(2026, 5, 11),)]
     finally:
         con.close()

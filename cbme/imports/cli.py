@@ -2,7 +2,7 @@
 the order given, each file's summary printed as it commits.
 
     python -m cbme.imports FILE [FILE ...] --program EM [--database PATH] [--rejections rejected.csv]
-        [--mapping mapping.toml] [--allow-revert] [--inbox-wait SECONDS]
+        [--mapping mapping.toml] [--allow-revert] [--date-order day-first|month-first] [--inbox-wait SECONDS]
 
 The database is --database, else CBME_DATABASE, else data/dashboard.duckdb; it must exist (create a
 program's database with python -m cbme.admin). Exit status: 0 every row loaded, 1 some rows rejected or
@@ -12,6 +12,7 @@ held back (the rest loaded), 2 a file (or the database) not imported at all.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -26,6 +27,7 @@ from cbme.imports.mapping import load_mapping
 from cbme.imports.reading import ImportFailed
 from cbme.imports.reconciliation import Report, rejected_rows_csv, summary_text
 from cbme.imports.run import import_files
+from cbme.imports.validation import DATE_ORDERS
 
 DEFAULT_DATABASE = db.ROOT / "data" / "dashboard.duckdb"
 
@@ -66,8 +68,9 @@ def progress_bar(file_name: str, share: float, text: str) -> None:
         print(f"{file_name}: {share:>4.0%} {text}", flush=True)
 
 
-def via_inbox(files: list[Path], program: str, seconds: float) -> int:
-    """Hand the files to the running dashboard through its inbox and print each result as it comes."""
+def via_inbox(files: list[Path], program: str, seconds: float, stated: dict) -> int:
+    """Hand the files to the running dashboard through its inbox, with what was stated for them, and
+    print each result as it comes."""
     target = inbox.folder() / program
     done = target / "done"
     target.mkdir(parents=True, exist_ok=True)
@@ -77,6 +80,8 @@ def via_inbox(files: list[Path], program: str, seconds: float) -> int:
         result.unlink(missing_ok=True)
         partial = target / f"{path.name}.part"
         shutil.copyfile(path, partial)
+        if stated:
+            inbox.options_path(target / path.name).write_text(json.dumps(stated))
         partial.replace(target / path.name)
         deadline = time.monotonic() + seconds
         while not result.exists():
@@ -101,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mapping", type=Path, help="a column-mapping file (docs/mapping.md)")
     parser.add_argument("--allow-revert", action="store_true",
                         help="apply rows that put back values a later import corrected (an older export)")
+    parser.add_argument("--date-order", choices=list(DATE_ORDERS),
+                        help="the order of the files' slashed dates (01/02/2026), when their columns do not tell")
     parser.add_argument("--inbox-wait", type=float, metavar="SECONDS",
                         help="when the dashboard holds the database, hand the files to it and wait this long")
     args = parser.parse_args(argv)
@@ -112,13 +119,17 @@ def main(argv: list[str] | None = None) -> int:
         con = open_database(database_path(args.database))
     except (ImportFailed, OSError) as error:
         if args.inbox_wait and isinstance(error, ImportFailed) and "in another process" in str(error):
-            return via_inbox(args.files, args.program, args.inbox_wait)
+            stated = {"date_order": DATE_ORDERS.get(args.date_order), "allow_reverts": args.allow_revert,
+                      **({"mapping": args.mapping.read_text(), "mapping_name": args.mapping.name} if args.mapping
+                         else {})}
+            return via_inbox(args.files, args.program, args.inbox_wait,
+                             {k: v for k, v in stated.items() if v})
         print(f"error: {error}", file=sys.stderr)
         return 2
     results, rejected = [], []
     try:
         for result in import_files(con, [(p, p.name, args.program) for p in args.files], None, mapping,
-                                   progress_bar, args.allow_revert):
+                                   progress_bar, args.allow_revert, DATE_ORDERS.get(args.date_order)):
             results.append(result)
             if isinstance(result, Report):
                 print(summary_text(result), flush=True)

@@ -4,18 +4,26 @@ the inbox folder, one subfolder per program (data/inbox/EM/export.csv, or CBME_I
 dashboard's process imports each within seconds, as the command line would (audited with the host's
 user), then moves it to done/ with a result file beside it: the summary and the exit status the
 command line would have given, and the rejected rows. `python -m cbme.imports --inbox-wait` does the
-dropping and waits for the result. A file is taken only once it is complete: writers give it a name
-ending in .part and rename it when done.
+dropping (with what was stated for the file: mapping, date order, reverts) and waits for the result. A
+file is taken only once it is complete: writers give it a name ending in .part and rename it when done.
+
+The watcher runs in the dashboard's process from the moment it serves, whether or not anyone has
+opened a page: cbme.serve, the dashboard's launcher (`make run`), starts it before Streamlit's own
+command line.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from pathlib import Path
 
-from cbme.db import ROOT
+import duckdb
+
+from cbme import db
+from cbme.imports.mapping import load_mapping
 from cbme.imports.reading import ImportFailed
 from cbme.imports.reconciliation import Report, rejected_rows_csv, summary_text
 from cbme.imports.run import WORKBOOK_ENDINGS, import_files
@@ -25,7 +33,7 @@ POLL_SECONDS = 2.0
 
 
 def folder() -> Path:
-    return Path(os.environ.get("CBME_INBOX", ROOT / "data" / "inbox"))
+    return Path(os.environ.get("CBME_INBOX", db.ROOT / "data" / "inbox"))
 
 
 def result_path(done: Path, file_name: str) -> Path:
@@ -39,6 +47,11 @@ def exit_status(results: list) -> int:
     return 1 if any(r.rejections or r.held_back for r in results) else 0
 
 
+def options_path(inbox_file: Path) -> Path:
+    """Where the command line leaves what was stated for a file it hands over (mapping, date order...)."""
+    return inbox_file.with_name(f"{inbox_file.name}.options.json")
+
+
 def import_waiting(con, inbox: Path) -> int:
     """Import every complete file waiting in the inbox's program folders; return how many were taken."""
     taken = 0
@@ -46,40 +59,51 @@ def import_waiting(con, inbox: Path) -> int:
         for path in sorted(p for p in program.iterdir() if p.is_file() and p.name.lower().endswith(ENDINGS)):
             done = program / "done"
             done.mkdir(exist_ok=True)
-            results = list(import_files(con, [(path, path.name, program.name)], None))
+            stated = options_path(path)
+            options = json.loads(stated.read_text()) if stated.exists() else {}
+            mapping = load_mapping(options["mapping"], options.get("mapping_name", "mapping")) \
+                if options.get("mapping") else None
+            results = list(import_files(con, [(path, path.name, program.name)], None, mapping,
+                                        allow_reverts=options.get("allow_reverts", False),
+                                        date_order=options.get("date_order")))
             lines = [summary_text(r) if isinstance(r, Report) else f"error: {r}" for r in results]
             reports = [r for r in results if isinstance(r, Report) and r.rejections]
             if reports:
                 (done / f"{path.name}.rejected.csv").write_text(rejected_rows_csv(reports), newline="")
                 lines.append(f"rejected rows written to {done / f'{path.name}.rejected.csv'}")
             path.replace(done / path.name)
+            stated.unlink(missing_ok=True)
             result_path(done, path.name).write_text("\n".join([*lines, f"exit status {exit_status(results)}"]) + "\n")
             taken += 1
     return taken
 
 
-_watched: set[int] = set()
 _watching = threading.Lock()
+_watched: set[str] = set()
 
 
-def watch_once(con) -> None:
-    """Watch the inbox for this connection, once per process (the dashboard calls it on every run)."""
-    with _watching:
-        if id(con) not in _watched:
-            _watched.add(id(con))
-            watch(con)
-
-
-def watch(con, inbox: Path | None = None, seconds: float = POLL_SECONDS) -> threading.Thread:
-    """Start a daemon thread importing what arrives in the inbox, for as long as the process runs."""
+def watch(database: Path, inbox: Path | None = None, seconds: float = POLL_SECONDS) -> threading.Thread | None:
+    """Start, once per process and database, a daemon thread importing what arrives in the inbox for as
+    long as the process runs. It opens the database as soon as the file exists (at once, or once the
+    first run of the demo has built it), so the serving process holds it from its start, as the command
+    line's --inbox-wait expects; the dashboard's own connection, opened later or earlier in the same
+    process, is to the same database."""
     inbox = inbox or folder()
+    with _watching:
+        if str(database) in _watched:
+            return None
+        _watched.add(str(database))
 
     def loop():
+        con = None
         while True:
             try:
-                import_waiting(con, inbox)
-            except (OSError, ImportFailed) as error:  # a folder removed or unreadable: try again later
-                print(f"inbox: {type(error).__name__}: {error}", flush=True)
+                if con is None and database.is_file():
+                    con = db.connect(database)
+                if con is not None:
+                    import_waiting(con, inbox)
+            except (OSError, ImportFailed, db.DatabaseLocked, db.OutdatedDatabase, duckdb.Error) as error:
+                print(f"inbox: {type(error).__name__}: {error}", flush=True)  # tried again at the next poll
             time.sleep(seconds)
 
     thread = threading.Thread(target=loop, name="cbme-inbox", daemon=True)
