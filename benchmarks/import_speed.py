@@ -5,7 +5,8 @@ and for the same rows in several files, and the time to write 10,000 rejected ro
 
 Builds a canonical assessments CSV of the given size (realistic cells: dates, ratings, narratives,
 contexts) and the same rows split into --files files, and imports each from the files, as the command
-line does, into a fresh database file holding the tiny test program. Each import runs in a process of
+line does (the database opened as it opens it), into a fresh database file holding the tiny test
+program. Each import runs in a process of
 its own, so that the peak resident memory reported is that import's alone (the process's, Python and
 the libraries included). Reports each phase of the one-file import, rows per second and peak memory
 (the median over the repeats), then imports a file whose 10,000 rows are all rejected and times writing
@@ -45,11 +46,14 @@ def measure(paths: list[Path], rows: int, folder: Path, rejected: int = 0) -> di
     and the process's peak memory."""
     from cbme import db
     from cbme.imports import import_files
+    from cbme.imports.cli import open_database
     from cbme.load import load_canonical
 
     database = Path(tempfile.mkdtemp(dir=folder)) / "bench.duckdb"
     con = db.connect(database)
     load_canonical(con, ROOT / "tests" / "fixtures" / "tiny")
+    con.close()
+    con = open_database(database)  # as the command line opens it
     marks, start = {}, time.perf_counter()
     reports = list(import_files(con, [(p, p.name, "P1") for p in paths], None,
                                 progress=lambda name, share, text: marks.setdefault(text, time.perf_counter() - start)))

@@ -30,6 +30,10 @@ from cbme.imports.run import import_files
 from cbme.imports.validation import DATE_ORDERS
 
 DEFAULT_DATABASE = db.ROOT / "data" / "dashboard.duckdb"
+# What the database may keep in memory in a command-line import, which only writes: past it DuckDB
+# evicts the file's cached blocks rather than growing. (Each file's staging database has its own cap,
+# reading.MEMORY_LIMIT.) A serving dashboard keeps DuckDB's own default, its cache serving the pages.
+MEMORY_LIMIT = "256MB"
 
 
 def database_path(given: Path | None) -> Path:
@@ -37,14 +41,14 @@ def database_path(given: Path | None) -> Path:
 
 
 def open_database(path: Path) -> duckdb.DuckDBPyConnection:
-    """The database file, which must exist and be a DuckDB database of this dashboard; ImportFailed says
-    what is wrong in words."""
+    """The database file, which must exist and be a DuckDB database of this dashboard, opened for the
+    command line (its memory capped, MEMORY_LIMIT); ImportFailed says what is wrong in words."""
     if not path.is_file():
         raise ImportFailed(f"There is no database file {path}. Give the path of the dashboard's database "
                            "(--database or CBME_DATABASE), or create one with: python -m cbme.admin program "
                            "--database PATH --new-database ... (docs/importing.md).")
     try:
-        return db.connect(path)
+        con = db.connect(path)
     except db.DatabaseLocked as error:
         raise ImportFailed(f"{error} To import while the dashboard runs, give --inbox-wait SECONDS, or copy the "
                            f"file into the dashboard's inbox folder (docs/importing.md).") from None
@@ -54,6 +58,8 @@ def open_database(path: Path) -> duckdb.DuckDBPyConnection:
         first = str(error).strip().splitlines()[0]
         raise ImportFailed(f"{path} is not a database the dashboard can open: it may be damaged or not a DuckDB "
                            f"file ({first}). Restore it from a backup.") from None
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+    return con
 
 
 def progress_bar(file_name: str, share: float, text: str) -> None:

@@ -71,14 +71,14 @@ def apply_mapping(staging: Staging, mapping: dict, sheets: list[Sheet], file_nam
         cells = {}
         for column in spec_table.columns:
             if column.name in spec.get("constants", {}):
-                constant = str(spec["constants"][column.name])
+                constant = str(spec["constants"][column.name]).strip()
                 text = params.add(program_id if constant == "$program" else constant)
             elif column.name in columns:
                 text = source.column(columns[column.name])
             else:
                 continue
             if column.name in spec.get("values", {}):
-                words = {str(k).lower(): str(v) for k, v in spec["values"][column.name].items()}
+                words = {str(k).strip().lower(): str(v).strip() for k, v in spec["values"][column.name].items()}
                 text = f"coalesce({params.add(list(words.values()))}[list_position({params.add(list(words))}, " \
                        f"lower({text}))], {text})"
             if column.name in spec.get("lists", {}):  # list columns store ';', text columns ', '

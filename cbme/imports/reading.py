@@ -251,7 +251,7 @@ def read_csv(staging: Staging, path: Path, file_name: str) -> Sheet:
     width = len(header)
     columns = {f"c{i + 1}": "varchar" for i in range(width)} | {"surplus": "varchar"}
     cells = ", ".join(f"nullif(trim(c{i + 1}), '') as c{i + 1}" for i in range(width))
-    filled = " or ".join(f"trim(c{i + 1}) <> ''" for i in range(width))
+    filled = ", ".join(f"c{i + 1}" for i in range(width))
     merged = " or ".join(
         f"coalesce(case when contains(c{i + 1}, chr(10)) then len(list_filter(string_split(c{i + 1}, chr(10))[2:], "
         f"lambda line: length(line) - length(replace(line, $delimiter, '')) >= {width - 1})) > 0 end, false)"
@@ -260,16 +260,16 @@ def read_csv(staging: Staging, path: Path, file_name: str) -> Sheet:
     try:
         staging.execute(f"""
             create table {table} as
-            select record + 1 as __row,
-                case when surplus is not null then $surplus when {merged if width > 1 else 'false'} then $merged
-                end as __broken,
-                {cells}
-            from (select row_number() over () as record, *
-                  from read_csv($path, auto_detect = false, columns = $columns, header = true, delim = $delimiter,
-                                quote = $quote, escape = $quote, strict_mode = false, null_padding = true,
-                                parallel = false, max_line_size = {MAX_LINE}, encoding = 'utf-8'))
-            where coalesce({filled}, false)
-               or surplus is not null
+            select * from (
+                select record + 1 as __row,
+                    case when surplus is not null then $surplus when {merged if width > 1 else 'false'} then $merged
+                    end as __broken,
+                    {cells}
+                from (select row_number() over () as record, *
+                      from read_csv($path, auto_detect = false, columns = $columns, header = true, delim = $delimiter,
+                                    quote = $quote, escape = $quote, strict_mode = false, null_padding = true,
+                                    parallel = false, max_line_size = {MAX_LINE}, encoding = 'utf-8')))
+            where coalesce({filled}, __broken) is not null
         """, {"path": str(path), "columns": columns, "delimiter": delimiter, "quote": quote, "merged": MERGED,
               "surplus": f"more cells than the header names ({width}): a delimiter inside a value needs the value "
                          "in quotes"})

@@ -68,8 +68,8 @@ class Part:
 
 def part_relation(staging: Staging, table: str, cells: dict[str, str], source: str, params: dict | None = None,
                   carried: dict[str, str] | None = None) -> str:
-    """A staging relation of a table's columns (cells: the SQL giving each from the source's row; a
-    column left out is empty), with the source's __row and __broken, and the carried columns (name:
+    """A staging relation of a table's columns (cells: the SQL giving each from the source's row, as
+    trimmed text; a column left out is empty), with the source's __row and __broken, and the carried columns (name:
     SQL): a view, or a table when the SQL has parameters (a view cannot hold them)."""
     name = staging.table(f"part_{table}")
     columns = [f"{cells.get(c, 'null::varchar')} as {c}" for c in tables()[table].names]
@@ -219,7 +219,7 @@ def validate(staging: Staging, part: Part, program_id: str, date_order: str | No
     later = "".join(f", case when {read} and {test} then {params.add(reason)} end as __rule_{i}"
                     for i, (_, reason, test) in enumerate(rules))
     ok = " and ".join([read, *(f"__rule_{i} is null" for i in range(len(rules)))])
-    cells = ", ".join(f"nullif(trim({c.name}), '') as __text_{c.name}" for c in spec.columns)
+    cells = ", ".join(f"nullif({c.name}, '') as __text_{c.name}" for c in spec.columns)
     checked = staging.table(f"checked_{part.table}")
     staging.execute(f"""
         create table {checked} as
@@ -231,10 +231,10 @@ def validate(staging: Staging, part: Part, program_id: str, date_order: str | No
         select * exclude ({texts}), {ok} as __ok from ruled
     """, params)
     problems = ["{'position': 0, 'column_name': null, 'value': null, 'reason': k.__broken}"]
-    problems += [f"{{'position': {i + 1}, 'column_name': '{c.name}', 'value': coalesce(trim(t.{c.name}), ''), "
+    problems += [f"{{'position': {i + 1}, 'column_name': '{c.name}', 'value': coalesce(t.{c.name}, ''), "
                  f"'reason': k.__why_{c.name}}}" for i, c in enumerate(spec.columns)]
     problems += [f"{{'position': {len(spec.columns) + 1 + i}, 'column_name': '{column}', "
-                 f"'value': coalesce(trim(t.{column}), ''), 'reason': k.__rule_{i}}}"
+                 f"'value': coalesce(t.{column}, ''), 'reason': k.__rule_{i}}}"
                  for i, (column, _, _) in enumerate(rules)]
     raw, raw_params = raw_json(part.sheet)
     staging.execute(f"""
