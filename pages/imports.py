@@ -25,7 +25,7 @@ if upload is not None:
                                        "from the command line (docs/importing.md).")
         mapping = imports.load_mapping(mapping_file.getvalue().decode("utf-8", "replace"), mapping_file.name) \
             if mapping_file is not None else None
-        found = imports.preview(data, upload.name, mapping)
+        found = imports.preview(ui.connection(), data, upload.name, view.program_id, mapping)
     except imports.ImportFailed as error:
         st.error(str(error), icon=":material/error:")
     else:
@@ -67,6 +67,8 @@ if report is not None:
     (st.success if report.reconciles() else st.error)(
         f"{report.rows_read:,} rows read = {report.loaded:,} loaded + {report.updated:,} updated + "
         f"{report.rejected:,} rejected + {report.duplicates:,} duplicates skipped{held} ({total:,}).")
+    if report.totals_compared and not report.checks:
+        st.success(f"Checked: {imports.agreement(report)}.", icon=":material/rule:")
     if report.checks:
         st.warning("The file's own totals against the rows kept:", icon=":material/rule:")
         st.text("\n".join(report.checks))
@@ -76,10 +78,12 @@ if report is not None:
         st.text("\n".join(f"{table}: {key}" for table, key in report.held_back[:50]))
     for kind, created in report.created.items():
         if created:
-            st.text(f"Created {len(created)} new {kind}: "
-                    + ", ".join(str(c[2] if kind == "residents" else c[1]) for c in created))
+            st.text(f"Created {imports.created_text(kind, created)}")
     if report.rejections:
-        st.dataframe(report.rejections_frame(), hide_index=True)
+        rejected = report.rejections_frame()
+        st.dataframe(rejected, hide_index=True, column_config={
+            "file": "File", "sheet": "Sheet" if rejected["sheet"].any() else None, "row": "Row", "column": "Column",
+            "value": "Value", "reason": st.column_config.TextColumn("Why it was rejected", width="large")})
         st.download_button("Download the rejected rows (CSV)", imports.rejected_rows_csv([report]),
                            file_name=f"rejected-{report.import_id}.csv", mime="text/csv", key="imports_rejected",
                            on_click=lambda: ui.audit("export rejected rows", import_id=report.import_id),

@@ -32,7 +32,7 @@ def test_upload_an_export_and_see_the_reconciliation(tiny_file, tmp_path):
         wait_for_script(page)
         expect(page.get_by_text("7 rows read = 3 loaded + 0 updated + 4 rejected + 0 duplicates skipped (7).")
                ).to_be_visible()
-        expect(page.get_by_text("Created 1 new residents: Jordan New")).to_be_visible()
+        expect(page.get_by_text("Created 1 new resident: Jordan New")).to_be_visible()
         expect(page.get_by_role("button", name="Download the rejected rows (CSV)")).to_be_visible()
         browser.close()
     con = db.connect(tiny_file)

@@ -15,12 +15,12 @@ streamlit.
 from cbme.imports.canonical import template_csv, template_workbook
 from cbme.imports.mapping import load_mapping
 from cbme.imports.reading import ImportFailed
-from cbme.imports.reconciliation import Rejection, Report, rejected_rows_csv, summary_text
+from cbme.imports.reconciliation import Rejection, Report, agreement, created_text, rejected_rows_csv, summary_text
 from cbme.imports.run import import_files, preview, run_import
 from cbme.imports.tables import tables
 from cbme.imports.validation import DATE_ORDERS
 from cbme.imports.writing import rollback_import
 
-__all__ = ["DATE_ORDERS", "ImportFailed", "Rejection", "Report", "import_files", "load_mapping", "preview",
-           "rejected_rows_csv", "rollback_import", "run_import", "summary_text", "tables", "template_csv",
-           "template_workbook"]
+__all__ = ["DATE_ORDERS", "ImportFailed", "Rejection", "Report", "agreement", "created_text", "import_files",
+           "load_mapping", "preview", "rejected_rows_csv", "rollback_import", "run_import", "summary_text", "tables",
+           "template_csv", "template_workbook"]

@@ -40,6 +40,9 @@ MAX_ROWS = 5_000_000
 MAX_WORKBOOK_UNZIPPED = 64 * 2**20  # 64 MiB of sheet XML holds some 100,000 observations
 MAX_LINE = 2**21  # bytes in one row; a longer one is most often a quote opened and never closed
 MEMORY_LIMIT = "192MB"  # what a staging database may hold in memory before it spills to its folder
+# Threads a staging database uses: reading a CSV in file order is one thread's work anyway, and one
+# thread leaves the machine's other cores to the pages other users are opening meanwhile.
+THREADS = 1
 CHUNK = 4 * 2**20
 SNIFF_SAMPLE = 1_000_000
 MERGED = ("a cell holds line breaks followed by what look like whole rows: a quote opened in this row is "
@@ -53,12 +56,13 @@ class ImportFailed(Exception):
 class Staging:
     """The staging database of one file: created empty in a temporary folder, written while the file
     is read and checked, then closed and attached read-only by the import's transaction; removed
-    afterwards. A table name is made by table(); values only ever reach it as parameters."""
+    afterwards. Its memory (MEMORY_LIMIT) and threads (THREADS) are its own, apart from those of the
+    dashboard's database. A table name is made by table(); values only ever reach it as parameters."""
 
     def __init__(self):
         self.folder = Path(tempfile.mkdtemp(prefix="cbme-import-"))
         self.path = self.folder / "staging.duckdb"
-        self.con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT,
+        self.con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT, "threads": THREADS,
                                                           "temp_directory": str(self.folder / "spill")})
         self._names = itertools.count(1)
         self.con.execute("create table rejections (sheet varchar, row_number integer, position integer, "
@@ -312,6 +316,9 @@ def workbook_grids(data: bytes, file_name: str) -> dict[str, list[list[str]]]:
     grids = {}
     try:
         for ws in book.worksheets:
+            if (ws.max_column or 0) > MAX_COLUMNS * 4:  # as the sheet declares it, before its rows are read
+                raise ImportFailed(f"{file_name}, sheet {ws.title}: {ws.max_column:,} columns, more than an export "
+                                   "holds.")
             grid = []
             for row in ws.iter_rows(values_only=True):
                 if len(grid) >= MAX_ROWS or len(row) > MAX_COLUMNS * 4:

@@ -48,7 +48,8 @@ class Report:
     held_back: list[tuple[str, str]] = field(default_factory=list)  # (table, key) an older export would revert
     created: dict[str, list] = field(default_factory=lambda: {"residents": [], "people": []})
     committed: bool = False
-    checks: list[str] = field(default_factory=list)  # the file's own totals against the rows kept
+    checks: list[str] = field(default_factory=list)  # the file's own totals against the rows kept: differences
+    totals_compared: int = 0  # how many EPAs' own totals the file gave (and were compared)
 
     @property
     def rejected(self) -> int:
@@ -205,14 +206,29 @@ def summary_checks(cursor, part: Part, rows: str, program_id: str, rejections: l
     return lines
 
 
+def agreement(report: Report) -> str:
+    """That the file's own totals agree with the rows kept, in words."""
+    return (f"the file's own totals for {report.totals_compared} EPA{'s' if report.totals_compared != 1 else ''} "
+            "(observations, achieved, in progress, expired) agree with the rows kept")
+
+
+def created_text(kind: str, created: list, named: int | None = None) -> str:
+    """'2 new people: ...' for the residents or people an import created (the first named of them)."""
+    noun = {"residents": ("resident", "residents"), "people": ("person", "people")}[kind][len(created) != 1]
+    names = [str(c[2] if kind == "residents" else c[1]) for c in created]
+    more = f" and {len(names) - named} more" if named is not None and len(names) > named else ""
+    return f"{len(created)} new {noun}: " + ", ".join(names[:named]) + more
+
+
 def summary_text(report: Report) -> str:
     """The report as the command line prints it."""
     lines = [f"{report.file_name}: {report.format}", report.equation()]
     for kind, created in report.created.items():
         if created:
-            lines.append(f"created {len(created)} {kind}: " + ", ".join(str(c[2] if kind == "residents" else c[1])
-                                                                      for c in created[:20]))
+            lines.append(f"created {created_text(kind, created, 20)}")
     lines += [f"check: {check}" for check in report.checks]
+    if report.totals_compared and not report.checks:
+        lines.append(f"check: {agreement(report)}")
     lines += [f"held back (would revert a newer correction; import again with --allow-revert to apply): "
               f"{table} {key}" for table, key in report.held_back[:20]]
     shown = report.sorted_rejections()

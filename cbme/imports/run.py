@@ -41,7 +41,7 @@ class Context:
     catalogue: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, con, program_id: str) -> Context:
+    def of(cls, con: duckdb.DuckDBPyConnection, program_id: str) -> Context:
         cursor = con.cursor()
         try:
             stages = dict(cursor.execute("select epa_code, stage from epas where program_id = $p",
@@ -103,13 +103,15 @@ class Preview:
         return sum(rows for _, _, rows, _ in self.parts)
 
 
-def preview(data: bytes, file_name: str, mapping: dict | None = None) -> Preview:
+def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, program_id: str,
+            mapping: dict | None = None) -> Preview:
+    """The file read as it would be imported into program_id, and nothing written."""
     staging = Staging()
     try:
-        fmt, parts = detect(staging, data, file_name, Context("$program"), mapping)
+        fmt, parts = detect(staging, data, file_name, Context.of(con, program_id), mapping)
         return Preview(fmt, [(p.table, p.sheet.name, p.rows + p.skipped,
                               staging.execute(f"select * exclude (__row, __broken) from {p.relation} order by __row "
-                                              "limit 8").df()) for p in parts])
+                                              "limit 8").df().fillna("")) for p in parts])
     finally:
         staging.remove()
 
@@ -193,6 +195,7 @@ def load(con: duckdb.DuckDBPyConnection, staging: Staging, checked: tuple[Report
                 rows = incoming(writer, part, alias)
                 write_rows(writer, part, rows, report, allow_reverts)
                 if part.summary:
+                    report.totals_compared += len(part.summary)
                     report.checks += summary_checks(writer, part, rows, program_id,
                                                     [r for r in report.rejections if r.sheet == part.sheet.name])
                 writer.execute(f"drop view {rows}")
