@@ -69,9 +69,12 @@ def test_real_world_encodings_and_layouts(tiny_rw, variant):
 
 def test_blank_rows_trailing_spaces_and_quoted_line_breaks(tiny_rw):
     rows = [ROWS[0] + "   ", "", " , , ",
-            'n04 ,R1 , A1,faculty,field_note,2026-05-03,,,no,low,,,"Line one\nline two",,,,no']
+            'n04 ,R1 , A1,faculty,field_note,2026-05-03,,,no,low,,,"Line one\nline two",,,,no', "",
+            "b1,R1,A1,faculty,epa_observation,2026-05-04,E2,9,yes,low,,,,,,,no"]
     report = run_import(tiny_rw, canonical(rows), "assessments.csv", "P1", "AD1")
-    assert (report.rows_read, report.loaded) == (2, 2)
+    assert (report.rows_read, report.loaded, report.rejected) == (3, 2, 1)
+    # Numbered as a spreadsheet shows the file: blank lines count, a cell's line break does not.
+    assert [r.row_number for r in report.rejections] == [7]
     assert tiny_rw.execute("select assessor_id, strengths from assessments where assessment_id = 'n04'").fetchone() \
         == ("A1", "Line one\nline two")
 
