@@ -25,7 +25,13 @@ if upload is not None:
                                        "from the command line (docs/importing.md).")
         mapping = imports.load_mapping(mapping_file.getvalue().decode("utf-8", "replace"), mapping_file.name) \
             if mapping_file is not None else None
-        found = imports.preview(ui.connection(), data, upload.name, view.program_id, mapping)
+        # Read once per file, mapping and program, not on every rerun of the page (a choice below reruns it).
+        shown = (upload.file_id, mapping_file.file_id if mapping_file else None, view.program_id)
+        if st.session_state.get("imports_preview_of") != shown:
+            st.session_state["imports_preview"] = imports.preview(ui.connection(), data, upload.name,
+                                                                  view.program_id, mapping)
+            st.session_state["imports_preview_of"] = shown
+        found = st.session_state["imports_preview"]
     except imports.ImportFailed as error:
         st.error(str(error), icon=":material/error:")
     else:

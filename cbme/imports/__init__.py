@@ -3,10 +3,11 @@ detect its format, validate every row against the schema's own rules, reconcile 
 stored, and write it in one transaction, keeping every rejected row and every correction, in bounded
 memory whatever the file's length. docs/importing.md is the user's guide.
 
-Layers, each importing only those above it: tables (the schema's rules), reading (files into staging
-tables), validation (typed rows and rejections, set-based), exports (what platforms' exports share,
-as SQL: roles, flags, ids from content), reconciliation (reports, repeated keys, the file's own
-totals), people (named residents and observers); the formats canonical, elentra, eportfolio and
+Layers, each importing only those above it: tables (the schema's rules), reading (the staging
+database, CSV files into its tables), workbooks (workbooks into its tables), validation (typed rows
+and rejections, set-based), exports (what platforms' exports share, as SQL: roles, flags, ids from
+content), people (named residents and observers), reconciliation (reports, settling rows against
+what is stored and each other, the file's own totals); the formats canonical, elentra, eportfolio and
 mapping; writing (the transaction, rollback); run (one import, several files); inbox (imports while
 the dashboard serves); cli (the command line, `python -m cbme.imports`). Nothing here imports
 streamlit.

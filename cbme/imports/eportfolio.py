@@ -18,9 +18,10 @@ import re
 from collections import Counter
 
 from cbme.imports.exports import directly_observed, flag, flag_comment, legacy_id, role, with_content_ids
-from cbme.imports.reading import ImportFailed, Staging, find_header, sheet_from_rows
+from cbme.imports.reading import ImportFailed, Staging
 from cbme.imports.tables import tables
 from cbme.imports.validation import MONTH_FIRST, Part, part_relation
+from cbme.imports.workbooks import find_header, sheet_from_rows
 
 FORMAT = "Royal College ePortfolio observation summary"
 OBSERVATIONS, NARRATIVES = "EPA Observations", "Narratives"

@@ -20,9 +20,10 @@ from cbme.db import writing
 from cbme.imports import canonical, elentra, eportfolio
 from cbme.imports.mapping import apply_mapping
 from cbme.imports.people import create_named, keep_creations_in_use, known_people
-from cbme.imports.reading import ImportFailed, Staging, read_csv, read_xlsx, workbook_grids
+from cbme.imports.reading import ImportFailed, Staging, read_csv
 from cbme.imports.reconciliation import Report, fetch_rejections, settle, summary_checks
 from cbme.imports.validation import Part, validate
+from cbme.imports.workbooks import read_xlsx, workbook_grids
 from cbme.imports.writing import create_people, incoming, record_import, require_importer, write_rows
 
 WORKBOOK_ENDINGS = (".xlsx", ".xlsm")
