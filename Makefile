@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    serve the dashboard on the embedded demo program (built on first run)
+#   make run    serve the dashboard on the embedded demo program (built on first run), with the
+#               import inbox watched (cbme/serve.py)
 #   make test   run every test, browser tests included
 # Both create the virtual environment and install what they need.
 
@@ -12,7 +13,7 @@ PORT ?= 8501
 .PHONY: run test system-packages
 
 run: $(VENV)/installed system-packages
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/python -m cbme.serve run dashboard.py --server.port $(PORT)
 
 test: $(VENV)/installed system-packages
 	$(BIN)/python -m ruff check .

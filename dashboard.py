@@ -1,7 +1,9 @@
 """The frame: page set-up, sign-in, shared controls (program, as-of date), role-aware navigation."""
 
 import datetime as dt
+import os
 
+import duckdb
 import streamlit as st
 
 from cbme import access, signin, ui
@@ -39,10 +41,18 @@ ui.leave_folder_multipage_mode()
 # Google's servers, which a hospital network may not reach.
 st.set_page_config(page_title="Competence committee dashboard", page_icon="🎓", layout="wide")
 
+if "CBME_DATABASE" in os.environ and not ui.database_path().is_file():  # only the default builds the demo
+    st.error(f"There is no database file {ui.database_path().name} where CBME_DATABASE points. An administrator "
+             "must correct the setting before the dashboard can open.")
+    st.stop()
 try:
     ui.connection()
 except (DatabaseLocked, OutdatedDatabase) as error:
     st.error(f"{error} An administrator must resolve this before the dashboard can open.")
+    st.stop()
+except duckdb.Error:
+    st.error(f"The database file {ui.database_path().name} cannot be opened: it is damaged or not a dashboard "
+             "database. An administrator must restore it from a backup.")
     st.stop()
 
 access.acting_from(signin.client_address())  # every audit event of this run says where it came from

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from cbme import db, demo
-from cbme.importer import Report, import_files
+from cbme.imports import Report, import_files
 from cbme.load import load_canonical
 
 ASSESSMENTS_PER_RESIDENT = 430  # what the generator produces on average over a resident's history

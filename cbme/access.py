@@ -59,6 +59,7 @@ AUDIT_ACTIONS = {
     "export rejected rows": "an import's rejected rows downloaded",
     "import": "an export imported",
     "roll back import": "an import rolled back",
+    "create program": "a program created (from the command line)",
     "grant role": "a role given (from the command line: a program's first administrator)",
     "request access": "a role, or a sign-in for another person, asked for: it waits for confirmation",
     "confirm access": "a waiting role or sign-in confirmed by a second person",
@@ -79,8 +80,13 @@ def acting_from(origin: str) -> None:
     _origin.set(origin)
 
 
-def command_line_origin() -> str:
-    return f"command line, {getpass.getuser()}@{socket.gethostname()}"
+def command_line_actor() -> str:
+    """Who acts from the command line, for the audit trail: the operating-system user and the host."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown user"
+    return f"{user}@{socket.gethostname()} (command line)"
 
 
 def normalise_identity(identity: str) -> str:
@@ -112,7 +118,7 @@ def record(cursor: duckdb.DuckDBPyConnection, actor_id: str | None, action: str,
         [{"at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "actor": actor_id, "identity": identity,
           "action": action, "program": program_id, "resident": resident,
           "detail": json.dumps(detail, default=str, sort_keys=True) if detail else None,
-          "origin": _origin.get() or command_line_origin()} for (resident,) in rows])
+          "origin": _origin.get() or command_line_actor()} for (resident,) in rows])
 
 
 def audit(con: duckdb.DuckDBPyConnection, actor_id: str | None, action: str, **fields) -> None:

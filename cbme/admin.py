@@ -1,10 +1,17 @@
-"""Set up the first administrator of a program from the command line (no one can sign in to do it
-before there is one). Audited like any role change, with the command line as the actor.
+"""Setting a program up from the command line, before anyone can sign in to do it: create the database
+and the program, load its EPA catalogue and assessment plan, and make its first administrator. Each
+step is audited with the operating-system user and host as the actor; docs/importing.md walks
+through them.
 
-    python -m cbme.admin --database data/dashboard.duckdb --program EM --person EM-P0063 \\
+    python -m cbme.admin program --database data/program.duckdb --new-database --id EM \\
+        --name "Emergency Medicine" [--discipline "Emergency Medicine"]
+    python -m cbme.admin catalogue --database data/program.duckdb --program EM epas.csv
+    python -m cbme.admin admin --database data/program.duckdb --program EM --person P-ADMIN \\
         --identity you@example.org [--name "Your Name"]
 
---name creates the person when the id is new.
+The catalogue is a canonical epas file (CSV, or a workbook with an epas sheet: the data dictionary's
+columns program_id, epa_code, stage, title, required_observations, target_entrustment,
+contextual_requirements), imported like any file: checked row by row, reconciled, rolled back whole.
 """
 
 from __future__ import annotations
@@ -14,12 +21,29 @@ import sys
 from pathlib import Path
 
 from cbme import access, db
+from cbme.access import command_line_actor
+from cbme.imports.cli import open_database
+from cbme.imports.reading import ImportFailed
+from cbme.imports.reconciliation import summary_text
+from cbme.imports.run import run_import
+
+
+def create_program(con, program_id: str, name: str, discipline: str | None = None) -> bool:
+    """Add the program; False when it already exists."""
+    with db.writing(con) as cursor:
+        added = cursor.execute("insert into programs (program_id, name, discipline) values ($p, $n, $d) "
+                               "on conflict do nothing returning 1",
+                               {"p": program_id, "n": name, "d": discipline}).fetchall()
+        if added:
+            access.record(cursor, None, "create program", identity=command_line_actor(), program_id=program_id,
+                          name=name)
+    return bool(added)
 
 
 def make_admin(con, program_id: str, person_id: str, identity: str, name: str | None = None) -> None:
     with db.writing(con) as cursor:
         if not cursor.execute("select count(*) from programs where program_id = $p", {"p": program_id}).fetchone()[0]:
-            raise ValueError(f"no program {program_id!r}")
+            raise ValueError(f"no program {program_id!r}; create it first with: python -m cbme.admin program")
         if name:
             cursor.execute("insert into people (person_id, name) values ($p, $n) on conflict do nothing",
                            {"p": person_id, "n": name})
@@ -29,25 +53,53 @@ def make_admin(con, program_id: str, person_id: str, identity: str, name: str | 
                        {"p": person_id, "program": program_id})
         cursor.execute("insert into sign_in_identities values ($i, $p) on conflict do nothing",
                        {"i": access.normalise_identity(identity), "p": person_id})
-        access.record(cursor, None, "grant role", identity="command line", program_id=program_id,
+        access.record(cursor, None, "grant role", identity=command_line_actor(), program_id=program_id,
                       person=person_id, role="admin", identity_added=access.normalise_identity(identity))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Make a person administrator of a program.")
-    parser.add_argument("--database", type=Path, required=True)
-    parser.add_argument("--program", required=True)
-    parser.add_argument("--person", required=True)
-    parser.add_argument("--identity", required=True, help="the email or subject they sign in with")
-    parser.add_argument("--name", help="create the person with this name if they are new")
+    parser = argparse.ArgumentParser(prog="python -m cbme.admin", description="Set a program up.")
+    steps = parser.add_subparsers(dest="step", required=True)
+    program = steps.add_parser("program", help="create a program (and, with --new-database, its database)")
+    program.add_argument("--id", required=True, help="a short code, e.g. EM")
+    program.add_argument("--name", required=True)
+    program.add_argument("--discipline")
+    program.add_argument("--new-database", action="store_true", help="create the database file if it is new")
+    catalogue = steps.add_parser("catalogue", help="load a program's EPA catalogue and assessment plan")
+    catalogue.add_argument("--program", required=True)
+    catalogue.add_argument("file", type=Path)
+    admin = steps.add_parser("admin", help="make a person administrator of a program")
+    admin.add_argument("--program", required=True)
+    admin.add_argument("--person", required=True)
+    admin.add_argument("--identity", required=True, help="the email or subject they sign in with")
+    admin.add_argument("--name", help="create the person with this name if they are new")
+    for step in (program, catalogue, admin):
+        step.add_argument("--database", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
-        con = db.connect(args.database)
-        make_admin(con, args.program, args.person, args.identity, args.name)
-    except (db.DatabaseLocked, ValueError) as error:
+        if args.step == "program" and args.new_database and not args.database.exists():
+            con = db.connect(args.database)
+        else:
+            con = open_database(args.database)
+    except ImportFailed as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(f"{args.person} is now administrator of {args.program} and signs in as {args.identity}.")
+        return 2
+    try:
+        if args.step == "program":
+            added = create_program(con, args.id, args.name, args.discipline)
+            print(f"Program {args.id} ({args.name}) created." if added else f"Program {args.id} already exists.")
+        elif args.step == "catalogue":
+            report = run_import(con, args.file.read_bytes(), args.file.name, args.program, None)
+            print(summary_text(report))
+            return 1 if report.rejections else 0
+        else:
+            make_admin(con, args.program, args.person, args.identity, args.name)
+            print(f"{args.person} is now administrator of {args.program} and signs in as {args.identity}.")
+    except (ValueError, ImportFailed, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
     return 0
 
 

@@ -20,8 +20,20 @@ QUERIES = ROOT / "queries"
 SCHEMA = Path(__file__).with_name("schema.sql")
 
 
-# Bump when schema.sql changes in a way an existing database file does not pick up by itself.
+# Bump when schema.sql changes in a way an existing database file does not pick up by itself, and say
+# in MIGRATIONS how a file of the version before is brought up to it (new tables come from schema.sql).
 SCHEMA_VERSION = "4"
+MIGRATIONS = {
+    # 3 -> 4: an observation's achievement as the platform words it (the ePortfolio's "Achieved"); the
+    # members recused from a decision and the status the dashboard had computed; where each audit event
+    # came from. DuckDB adds no check to an existing table; the writers check the allowed values.
+    "3": """
+        alter table assessments add column achievement varchar;
+        alter table committee_decisions add column members_recused varchar[] default [];
+        alter table committee_decisions add column computed_status varchar;
+        alter table audit_log add column origin varchar;
+    """,
+}
 
 
 class DatabaseLocked(RuntimeError):
@@ -58,14 +70,22 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 
 def _check_schema_version(con, path) -> None:
-    """A new file gets the current schema version; an existing one must already have it."""
+    """A new file gets the current schema version; an existing one is brought up to it (MIGRATIONS), or
+    refused when no migration leads there."""
     tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
     if "dashboard_meta" not in tables:
         con.execute(SCHEMA.read_text())
         con.execute("insert into dashboard_meta values ('schema_version', $v)", {"v": SCHEMA_VERSION})
         return
     meta = dict(con.execute("select key, value from dashboard_meta").fetchall())
-    if meta.get("schema_version") != SCHEMA_VERSION:
+    version = meta.get("schema_version")
+    while version != SCHEMA_VERSION and version in MIGRATIONS:
+        con.execute("begin transaction")
+        con.execute(MIGRATIONS[version])
+        version = str(int(version) + 1)
+        con.execute("update dashboard_meta set value = $v where key = 'schema_version'", {"v": version})
+        con.execute("commit")
+    if version != SCHEMA_VERSION:
         con.close()
         raise OutdatedDatabase(path, demo_only=meta.get("demo_data") == "true")
 

@@ -106,7 +106,12 @@ create table if not exists assessments (
     flag                 varchar check (flag in ('professionalism', 'patient safety')),
     flag_comment         varchar,
     expired              boolean not null default false,
+    -- The platform's own verdict on an observation it rates with a word rather than a level (the
+    -- ePortfolio's "Achieved", "In progress"): never turned into an entrustment level; achieved()
+    -- counts it.
+    achievement          varchar check (achievement in ('achieved', 'in progress')),
     check (not expired or entrustment is null),
+    check (achievement is null or entrustment is null),
     check (form_type <> 'epa_observation' or epa_code is not null)
 );
 
@@ -332,4 +337,18 @@ create or replace macro stage_on(resident, as_of) as (
     select s.stage from resident_stages as s
     where s.resident_id = resident and s.start_date <= as_of
     order by s.start_date desc limit 1
+);
+
+-- Whether an observation counts as achieved for its EPA: the platform's own verdict where it gave one
+-- (achievement), else a rating at or above the EPA's target. Every query that counts achievements
+-- uses it.
+create or replace macro achieved(entrustment, achievement, target) as (
+    coalesce(achievement = 'achieved', entrustment >= target)
+);
+
+-- The order EPA codes are listed in, everywhere: their text with each run of digits compared as a
+-- number, so EPA 1.2 comes before EPA 1.10 and C 2 before C 10. Queries order by epa_order(code).
+create or replace macro epa_order(code) as (
+    list_transform(regexp_extract_all(code, '\d+|\D+'),
+                   lambda part: if(regexp_matches(part, '^\d+$'), lpad(part, 12, '0'), lower(part)))
 );

@@ -15,14 +15,15 @@ rated as (
         x.epa_code,
         x.assessment_date,
         x.entrustment,
-        x.entrustment >= e.target_entrustment as achieved,
+        coalesce(achieved(x.entrustment, x.achievement, e.target_entrustment), false) as achieved,
         row_number() over (
-            partition by x.epa_code, x.assessment_date > $since order by x.assessment_date desc
+            partition by x.epa_code, x.assessment_date > $since, x.entrustment is null order by x.assessment_date desc
         ) as recency
     from assessments as x
     join resident as r on r.resident_id = x.resident_id
     join epas as e on e.program_id = r.program_id and e.epa_code = x.epa_code
-    where x.form_type = 'epa_observation' and not x.expired and x.entrustment is not null
+    where x.form_type = 'epa_observation' and not x.expired
+        and (x.entrustment is not null or x.achievement is not null)
         and x.assessment_date <= $as_of
 ),
 
@@ -54,5 +55,4 @@ join epas as e on e.program_id = r.program_id
 left join per_epa as p on p.epa_code = e.epa_code
 order by
     list_position(['TTD', 'FOD', 'COD', 'TTP'], e.stage),
-    try_cast(regexp_extract(e.epa_code, '(\d+)\s*$', 1) as integer),
-    e.epa_code
+    epa_order(e.epa_code)

@@ -56,4 +56,4 @@ order by
     list_position(['TTD', 'FOD', 'COD', 'TTP'], n.stage) desc nulls last,
     n.name,
     list_position(['TTD', 'FOD', 'COD', 'TTP'], e.stage),
-    try_cast(regexp_extract(e.epa_code, '(\d+)\s*$', 1) as integer)
+    epa_order(e.epa_code)

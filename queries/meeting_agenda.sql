@@ -86,7 +86,7 @@ achievements as (
     join epas as e on e.program_id = $program_id and e.epa_code = x.epa_code
     where x.form_type = 'epa_observation'
         and not x.expired
-        and x.entrustment >= e.target_entrustment
+        and achieved(x.entrustment, x.achievement, e.target_entrustment)
         and x.assessment_date <= $as_of
     group by x.resident_id, x.epa_code, e.required_observations
 ),
@@ -94,7 +94,7 @@ achievements as (
 newly_achieved as (
     select
         a.resident_id,
-        list(a.epa_code order by a.epa_code) as epas_newly_achieved
+        list(a.epa_code order by epa_order(a.epa_code)) as epas_newly_achieved
     from achievements as a
     where a.achieved_now >= a.required_observations and a.achieved_before < a.required_observations
     group by a.resident_id

@@ -1,12 +1,14 @@
 -- One row per resident of the program (whom the viewer may see) and EPA of the resident's stage on
--- the as-of date: the evidence the status rules weigh. Counts are of completed, rated EPA
--- observations up to the as-of date: how many, from how many assessors and assessor roles, how many
--- in the last $recent_weeks weeks, in how many settings or case types, with narrative, with an
--- actionable improvement comment; the current level (mean of the last $recent_ratings ratings) and the
--- spread between assessors (standard deviation of the mean ratings of assessors who rated the EPA at
--- least twice, when there are at least three such assessors). The stage_trend columns repeat, on each
--- of a resident's rows, the growth across all the stage's EPAs: the least-squares slope (entrustment
--- points a month) of the ratings of the last $trend_months months, and how many ratings it rests on.
+-- the as-of date: the evidence the status rules weigh. Counts are of completed EPA observations (rated,
+-- or marked achieved or in progress by the platform) up to the as-of date: how many, from how many
+-- assessors and assessor roles, how many in the last $recent_weeks weeks, in how many settings or case
+-- types, with narrative, with an actionable improvement comment; how many achieved (achieved() in the
+-- schema) against the plan's required number; the current level (mean of the last $recent_ratings
+-- ratings) and the spread between assessors (standard deviation of the mean ratings of assessors who
+-- rated the EPA at least twice, when there are at least three such assessors). The stage_trend columns
+-- repeat, on each of a resident's rows, the growth across all the stage's EPAs: the least-squares slope
+-- (entrustment points a month) of the ratings of the last $trend_months months, and how many ratings
+-- it rests on.
 -- Parameters: $viewer, $program_id, $as_of, $recent_weeks, $recent_ratings, $trend_months,
 -- $actionable_min_chars.
 with current_stage as (
@@ -32,18 +34,20 @@ observations as (
         x.entrustment,
         x.assessor_id,
         x.assessor_role,
-        x.entrustment >= s.target_entrustment as achieved,
+        coalesce(achieved(x.entrustment, x.achievement, s.target_entrustment), false) as achieved,
         coalesce(x.context, x.setting) as case_type,
         coalesce(trim(x.strengths), '') <> '' or coalesce(trim(x.improvement), '') <> '' as has_narrative,
         length(trim(coalesce(x.improvement, ''))) >= $actionable_min_chars as actionable,
+        -- the newest rating first (an observation the platform marked achieved without a level is no rating)
         row_number() over (
-            partition by x.resident_id, x.epa_code order by x.assessment_date desc, x.assessment_id desc
+            partition by x.resident_id, x.epa_code, x.entrustment is null
+            order by x.assessment_date desc, x.assessment_id desc
         ) as recency
     from assessments as x
     join stage_epas as s on s.resident_id = x.resident_id and s.epa_code = x.epa_code
     where x.form_type = 'epa_observation'
         and not x.expired
-        and x.entrustment is not null
+        and (x.entrustment is not null or x.achievement is not null)
         and x.assessment_date <= $as_of
 ),
 
@@ -59,7 +63,7 @@ per_epa as (
         count(*) filter (where o.has_narrative) as narratives,
         count(*) filter (where o.actionable) as actionable,
         count(*) filter (where o.achieved) as achieved,
-        avg(o.entrustment) filter (where o.recency <= $recent_ratings) as current_level
+        avg(o.entrustment) filter (where o.entrustment is not null and o.recency <= $recent_ratings) as current_level
     from observations as o
     group by o.resident_id, o.epa_code
 ),
@@ -68,7 +72,7 @@ stage_trend as (
     select
         o.resident_id,
         regr_slope(o.entrustment, date_diff('day', $as_of::date, o.assessment_date) / 30.44) as stage_trend_per_month,
-        count(*) as stage_trend_ratings
+        count(o.entrustment) as stage_trend_ratings
     from observations as o
     where o.assessment_date > $as_of::date - to_months($trend_months)
     group by o.resident_id
@@ -78,7 +82,7 @@ per_assessor as (
     select o.resident_id, o.epa_code, o.assessor_id, avg(o.entrustment) as assessor_mean
     from observations as o
     group by o.resident_id, o.epa_code, o.assessor_id
-    having count(*) >= 2
+    having count(o.entrustment) >= 2
 ),
 
 spread as (
@@ -109,4 +113,4 @@ from stage_epas as s
 left join per_epa as p on p.resident_id = s.resident_id and p.epa_code = s.epa_code
 left join spread as d on d.resident_id = s.resident_id and d.epa_code = s.epa_code
 left join stage_trend as t on t.resident_id = s.resident_id
-order by s.resident_id, try_cast(regexp_extract(s.epa_code, '(\d+)\s*$', 1) as integer), s.epa_code
+order by s.resident_id, epa_order(s.epa_code)

@@ -1,6 +1,7 @@
 -- One row per EPA of the resident's program, in stage and code order: the assessment plan (required
 -- observations at the target entrustment) against the resident's observations up to the as-of date.
--- "Achieved" counts completed observations rated at or above the EPA's target entrustment.
+-- "Achieved" counts completed observations rated at or above the EPA's target entrustment, or that the
+-- platform itself marked achieved (achievement, the ePortfolio's "Achieved"): achieved() in the schema.
 -- Parameters: $viewer, $resident_id, $as_of.
 with resident as (
     select r.resident_id, r.program_id
@@ -10,7 +11,7 @@ with resident as (
 ),
 
 observations as (
-    select x.epa_code, x.entrustment, x.expired, x.assessment_date, x.assessor_id
+    select x.epa_code, x.entrustment, x.achievement, x.expired, x.assessment_date, x.assessor_id
     from assessments as x
     where x.resident_id = $resident_id
         and x.form_type = 'epa_observation'
@@ -34,7 +35,7 @@ achieved as (
     from observations as o
     join resident as r on true
     join epas as e on e.program_id = r.program_id and e.epa_code = o.epa_code
-    where not o.expired and o.entrustment >= e.target_entrustment
+    where not o.expired and achieved(o.entrustment, o.achievement, e.target_entrustment)
     group by o.epa_code
 )
 
@@ -58,5 +59,4 @@ left join per_epa as p on p.epa_code = e.epa_code
 left join achieved as a on a.epa_code = e.epa_code
 order by
     list_position(['TTD', 'FOD', 'COD', 'TTP'], e.stage),
-    try_cast(regexp_extract(e.epa_code, '(\d+)\s*$', 1) as integer),
-    e.epa_code
+    epa_order(e.epa_code)

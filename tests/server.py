@@ -33,10 +33,11 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def dashboard_server(database: Path, timeout: float = 90, port: int | None = None, args: list[str] = (),
-                     env: dict[str, str] | None = None, log_path: Path | None = None, launcher: str = "streamlit"):
-    """Serve the dashboard on a loopback port with the given database; yield its base URL. The
-    server's output goes to log_path (a temporary file if not given). launcher is the module that
-    takes streamlit's command line (benchmarks.timed_server also times each run of the script)."""
+                     env: dict[str, str] | None = None, log_path: Path | None = None, launcher: str = "cbme.serve"):
+    """Serve the dashboard on a loopback port with the given database, as `make run` does; yield its
+    base URL. The server's output goes to log_path (a temporary file if not given). launcher is the
+    module that takes streamlit's command line (cbme.serve, which also watches the import inbox;
+    benchmarks.timed_server also times each run of the script)."""
     port = port or free_port()
     env = {**os.environ, "CBME_DATABASE": str(database), **(env or {})}
     command = [sys.executable, "-m", launcher, "run", str(ROOT / "dashboard.py"), "--server.port",

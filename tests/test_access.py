@@ -165,7 +165,7 @@ def test_each_event_says_where_it_came_from(tiny_rw):
     finally:
         access.acting_from(None)
     origins = [row[0] for row in tiny_rw.execute("select origin from audit_log order by event_id").fetchall()]
-    assert origins[0].startswith("command line, ") and "@" in origins[0]
+    assert origins[0].endswith("(command line)") and "@" in origins[0]
     assert origins[1] == "203.0.113.7"
 
 
@@ -215,14 +215,15 @@ def test_the_audit_log_is_only_ever_appended_to():
 def test_first_administrator_from_the_command_line(tiny_file, capsys):
     from cbme import admin
 
-    assert admin.main(["--database", str(tiny_file), "--program", "P2", "--person", "NEW", "--name", "Dr. New",
-                       "--identity", "New@Example.org"]) == 0
+    assert admin.main(["admin", "--database", str(tiny_file), "--program", "P2", "--person", "NEW", "--name",
+                       "Dr. New", "--identity", "New@Example.org"]) == 0
     con = db.connect(tiny_file)
     assert access.person_for_identity(partial(query, con), "new@example.org") == "NEW"
     assert con.execute("select role from roles where person_id = 'NEW'").fetchall() == [("admin",)]
     assert con.execute("select identity, action, program_id from audit_log").fetchall() == [
-        ("command line", "grant role", "P2")]
+        (admin.command_line_actor(), "grant role", "P2")]
+    assert admin.command_line_actor().endswith("(command line)") and "@" in admin.command_line_actor()
     con.close()
-    assert admin.main(["--database", str(tiny_file), "--program", "P9", "--person", "NEW",
-                       "--identity", "x@example.org"]) == 1
+    assert admin.main(["admin", "--database", str(tiny_file), "--program", "P9", "--person", "NEW",
+                       "--identity", "x@example.org"]) == 2
     assert "no program 'P9'" in capsys.readouterr().err

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cbme import importer
+from cbme import imports
 
 
 @pytest.fixture
@@ -95,4 +95,4 @@ def test_a_csv_template_per_table_is_made_only_when_asked_for(app):
         "Workbook template (XLSX)", "Assessments template (CSV)", "Data dictionary (Markdown)"]
     at.session_state["imports_templates"] = True
     at.run()
-    assert [b.proto.label for b in at.get("download_button")][3:] == [f"{table}.csv" for table in importer.SPECS]
+    assert [b.proto.label for b in at.get("download_button")][3:] == [f"{table}.csv" for table in imports.tables()]

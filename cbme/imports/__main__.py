@@ -1,0 +1,5 @@
+import sys
+
+from cbme.imports.cli import main
+
+sys.exit(main())
