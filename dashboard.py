@@ -22,10 +22,6 @@ PAGES = [
     ("pages/audit.py", "Audit trail", ":material/policy:", "audit", {"admin"}),
 ]
 
-# The query parameter bound to the frame's own date widget: it follows a page switch by itself, and
-# Streamlit refuses to set it any other way.
-FRAME_PARAMS = {"as_of"}
-
 
 
 def default_as_of() -> dt.date:
@@ -71,10 +67,9 @@ with st.sidebar:
         refused="The link names a program you hold no role in; showing one of yours.",
         on_refused=lambda requested: access.audit(ui.connection(), viewer.person_id, "refuse link",
                                                   parameter="program", requested=requested))
-    as_of = st.date_input("As of", value=default_as_of(), key="as_of", bind="query-params",
-                          format="YYYY-MM-DD",
-                          help="Everything is computed with the data up to this date, as a committee "
-                               "sees it on its meeting day.")
+    as_of = ui.linked_date("As of", "as_of", default_as_of(), key="as_of", format="YYYY-MM-DD",
+                           help="Everything is computed with the data up to this date, as a committee sees it "
+                                "on its meeting day.")
 
 roles = frozenset(dict(zip(programs["program_id"], programs["roles"]))[program_id])
 ui.set_view(ui.View(viewer.person_id, viewer.name, roles, program_id, names[program_id], as_of))
@@ -86,9 +81,8 @@ if asked in {url_path for _, _, _, url_path, _ in PAGES} - {p.url_path for p in 
     ui.audit_once("refuse page", page=asked)  # Streamlit then says the page is not found
 # The app's root address opens the viewer's first page under that page's own address (a default page
 # would be served at the root only, and its own link would say "page not found").
-home = st.Page(lambda: st.switch_page(pages[0], query_params={
-    k: v for k, v in st.query_params.to_dict().items() if k not in FRAME_PARAMS}),
-    title="Home", url_path="home", default=True, visibility="hidden")
+home = st.Page(lambda: st.switch_page(pages[0], query_params=st.query_params.to_dict()), title="Home",
+               url_path="home", default=True, visibility="hidden")
 page = st.navigation([home, *pages])
 try:
     page.run()

@@ -159,8 +159,9 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
     shapes += [_vline(start, color="#666", width=1, dash="dash") for start, _ in stage_periods]
     shapes.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=4, y1=4,
                        line=dict(color=OKABE_ITO["green"], width=1.5, dash="dot")))
-    notes = [_note(start, f"{stage} starts", y=0.55, yref="y", xanchor="left", yanchor="bottom",
-                   font=dict(size=11, color="#333")) for start, stage in stage_periods]
+    # (every other stage's label a little higher: stages a few weeks apart would write over each other)
+    notes = [_note(start, f"{stage} starts", y=0.55 + 0.3 * (k % 2), yref="y", xanchor="left", yanchor="bottom",
+                   font=dict(size=11, color="#333")) for k, (start, stage) in enumerate(stage_periods)]
     if not decisions.empty:
         traces.append(dict(
             type="scatter", x=decisions["meeting_date"], y=[5.55] * len(decisions), mode="markers",

@@ -31,6 +31,7 @@ MIGRATIONS = {
         alter table assessments add column achievement varchar;
         alter table committee_decisions add column members_recused varchar[] default [];
         alter table committee_decisions add column computed_status varchar;
+        alter table committee_decisions add column saved_with_version integer;
         alter table audit_log add column origin varchar;
     """,
 }

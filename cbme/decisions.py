@@ -17,7 +17,10 @@ import duckdb
 
 from cbme.access import NotAllowed, record
 from cbme.db import writing
+from cbme.labels import STAGES
 from cbme.status import AMBER, GREEN, LIGHT_LABELS, NO_EVIDENCE, RED
+
+STAGE_ORDER = list(STAGES)
 
 STATUSES = ["Progressing as expected", "Not progressing as expected", "Progress is accelerated",
             "Failure to progress", "Inactive"]
@@ -135,10 +138,12 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
                                   "decision.")
                 previous = _previous_decision(cursor, decision.resident_id, decision.meeting_date)
                 _check_follow_ups(decision, previous)
+                _check_promotion(cursor, decision)
                 latest = cursor.execute("""
-                    select version, recorded_by from committee_decisions
-                    where resident_id = $resident and meeting_date = $meeting
-                    order by version desc limit 1
+                    select d.version, coalesce(p.name, d.recorded_by) from committee_decisions as d
+                    left join people as p on p.person_id = d.recorded_by
+                    where d.resident_id = $resident and d.meeting_date = $meeting
+                    order by d.version desc limit 1
                 """, {"resident": decision.resident_id, "meeting": decision.meeting_date}).fetchone()
                 current = latest[0] if latest else 0
                 concurrent = current != (based_on_version or 0)
@@ -151,13 +156,14 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
                 cursor.execute("""
                     insert into committee_decisions (decision_id, resident_id, meeting_date, version, status,
                         actions, rationale, follow_up_date, members_present, members_recused, computed_status,
-                        amendment_reason, recorded_by, recorded_at)
+                        saved_with_version, amendment_reason, recorded_by, recorded_at)
                     values ($id, $resident, $meeting, $version, $status, $actions, $rationale, $follow_up, $members,
-                        $recused, $light, $reason, $actor, $at)
+                        $recused, $light, $saved_with, $reason, $actor, $at)
                 """, {"id": decision_id, "resident": decision.resident_id, "meeting": decision.meeting_date,
                       "version": version, "status": decision.status, "actions": decision.all_actions(),
                       "rationale": decision.rationale.strip() or None, "follow_up": decision.follow_up_date,
                       "members": list(decision.members_present), "recused": recused, "light": decision.light,
+                      "saved_with": current if concurrent else None,
                       "reason": reason or None, "actor": actor_id,
                       "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
                 for action, outcome in decision.follow_ups:
@@ -202,6 +208,17 @@ def _check_follow_ups(decision: Decision, previous: tuple[str, list[str]] | None
     if answered != asked:
         raise ValueError("Say whether each action of the last decision was done, not done or carried over "
                          f"({', '.join(asked) or 'it had none'}).")
+
+
+def _check_promotion(cursor, decision: Decision) -> None:
+    """Promotion needs a next stage: Transition to Practice is the last."""
+    if "promote to next stage" not in decision.actions:
+        return
+    stage = cursor.execute("select stage_on($r, $m)", {"r": decision.resident_id, "m": decision.meeting_date}
+                           ).fetchone()[0]
+    if stage in (None, STAGE_ORDER[-1]):
+        raise ValueError("Transition to Practice is the last stage: there is no next stage to promote to."
+                         if stage else "The resident has no stage recorded on the meeting date to promote from.")
 
 
 def _program_of(cursor, resident_id: str) -> str:

@@ -44,7 +44,7 @@ def due_reasons(row: Mapping, light: str, as_of: dt.date, config: ProgramConfig)
     if pd.isna(last):
         reasons.append("no decision yet")
     elif last.date() <= (pd.Timestamp(as_of) - pd.DateOffset(months=config.review_due_months)).date():
-        reasons.append(f"last decision over {config.review_due_months} months ago")
+        reasons.append(f"last decision {config.review_due_months} months ago or more")
     if row["new_flags"]:
         reasons.append("flag")
     if light in (RED, AMBER):
@@ -98,11 +98,14 @@ def build_agenda(agenda_rows: pd.DataFrame, evidence: pd.DataFrame, pairs: pd.Da
 
 def order_agenda(agenda: pd.DataFrame, order: str) -> pd.DataFrame:
     """The agenda in one of ORDERS: by concern (red, amber, not enough evidence, green; then flags, then
-    the number of reasons), flags first (then by concern), or by name; name breaks every tie."""
-    keys = {"concern": (["concern", "new_flags", "reason_count", "name"], [True, False, False, True]),
-            "flags": (["new_flags", "concern", "reason_count", "name"], [False, True, False, True]),
-            "name": (["name", "resident_id"], [True, True])}[order]
-    return agenda.sort_values(keys[0], ascending=keys[1], kind="stable").reset_index(drop=True)
+    the number of reasons), flags first (then by concern), or by name; the surname (the name's last word),
+    then the whole name, break every tie."""
+    keys = {"concern": (["concern", "new_flags", "reason_count", "surname", "name"], [True, False, False, True, True]),
+            "flags": (["new_flags", "concern", "reason_count", "surname", "name"], [False, True, False, True, True]),
+            "name": (["surname", "name", "resident_id"], [True, True, True])}[order]
+    surname = agenda["name"].str.split().str[-1].str.casefold()
+    return (agenda.assign(surname=surname).sort_values(keys[0], ascending=keys[1], kind="stable")
+            .drop(columns="surname").reset_index(drop=True))
 
 
 def agenda_queries(viewer: str, program_id: str, as_of: dt.date, config: ProgramConfig) -> list[tuple[str, dict]]:

@@ -85,7 +85,10 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
         since = row.review_since
         flags = narratives[narratives["flag"].notna() & (narratives["assessment_date"] > since)]
         decisions = fetch("resident_decisions", **params)
-        taken = decisions[(decisions["meeting_date"].dt.date == as_of) & decisions["in_force"]]
+        here = decisions[decisions["meeting_date"].dt.date == as_of]
+        taken = here[here["in_force"]]
+        also = [f"Also recorded at this meeting, kept in the history: version {d.version} ({d.status}), by "
+                f"{d.recorded_by}." for d in here[~here["in_force"]].itertuples()]
         notes = all_notes[all_notes["resident_id"] == row.resident_id]
         model = COACHING_MODELS.get(profile["coaching_model"], "")
         status = statuses[row.resident_id]
@@ -101,7 +104,7 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
             since=row.since_last_review,
             reviewers=[(r.reviewer_role, r.name, r.note if isinstance(r.note, str) else "no note")
                        for r in notes.itertuples()],
-            minutes=[] if taken.empty else meeting.minutes(taken.iloc[0]),
+            minutes=[] if taken.empty else meeting.minutes(taken.iloc[0]) + also,
             decision=None if taken.empty else taken.iloc[0]["status"],
             coaching=[f"Coaching {coaching.verdict}."] + coaching.reasons,
             learning_plan=[] if plan is None else [
@@ -192,7 +195,7 @@ def print_packet(live_html: str, progress: Progress = lambda share, text: None) 
         if error:
             raise RuntimeError(f"the packet's charts could not be drawn: {error}")
         progress(0.95, "Printing the PDF")
-        static_html = "<!doctype html>\n" + page.content()
+        static_html = page.content()  # (with the template's doctype)
         pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     progress(1.0, "Done")
     return pdf, static_html
@@ -241,7 +244,10 @@ def _chart(key: str, figure: go.Figure, caption: str) -> str:
     spec = figure.to_plotly_json()
     layout = {**spec.get("layout", {}), "width": width, "height": height or spec["layout"].get("height"),
               "font": {"family": "DejaVu Sans, Arial, sans-serif", "size": 10},
-              "margin": {"l": 5, "r": 5, "t": 30, "b": 5}}
+              "margin": {"l": 5, "r": 5, "t": 30, "b": 5}, "template": "plotly_white"}
+    # Every axis grows the margin its labels need (the server's default template, Streamlit's, does not).
+    for axis in [name for name in layout if name.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]:
+        layout[axis] = {**layout.get(axis, {}), "automargin": True}
     data = json.dumps({"data": spec.get("data", []), "layout": layout}, cls=_PlotlyEncoder)
     return (f"<div class='chart' data-caption='{html.escape(caption)}' data-format='{drawn_as}' "
             f"data-figure='{html.escape(data)}'></div>")
@@ -282,7 +288,7 @@ p {margin: 0.6mm 0;}
 .status {border: 1px solid #777; border-radius: 2mm; padding: 1.5mm 3mm; margin: 2mm 0;}
 .status ul {margin: 0.5mm 0 0; padding-left: 5mm;}
 .columns {display: flex; gap: 4mm;} .columns > div {flex: 1; min-width: 0;}
-.minutes {border-left: 2px solid #333; padding-left: 2mm;}
+.minutes {border-left: 2px solid #333; padding-left: 2mm;} .minutes p {white-space: pre-wrap;}
 .charts {display: flex; flex-wrap: wrap; gap: 1mm 4mm;}
 figure {margin: 1mm 0;}
 figure img {display: block;} figcaption {font-weight: bold;}

@@ -70,7 +70,7 @@ def before_next_meeting(outcome: Mapping | None, coaching: CoachingStatus, as_of
     else:
         lines.append("The committee has not decided on this coachee yet.")
     lines.append(f"Next committee meeting: {meeting:%Y-%m-%d} ({(meeting - as_of).days} days)." if meeting
-                 else "No committee meeting is scheduled yet.")
+                 else "The committee's next meeting is not scheduled yet.")
     due = []
     if follow_up:
         due.append(f"the committee's follow-up date, {follow_up:%Y-%m-%d}"
@@ -80,5 +80,6 @@ def before_next_meeting(outcome: Mapping | None, coaching: CoachingStatus, as_of
     if coaching.next_due and (meeting is None or coaching.next_due <= meeting):
         due.append(f"a coaching session by {coaching.next_due:%Y-%m-%d}"
                    + (f" ({coaching.days_overdue} days overdue)" if coaching.days_overdue else ""))
-    lines.append("Due before it: " + "; ".join(due) + "." if due else "Nothing is due before it.")
+    before = "Due before it" if meeting else "Due before the next meeting"
+    lines.append(f"{before}: " + "; ".join(due) + "." if due else f"Nothing is {before.lower()}.")
     return lines

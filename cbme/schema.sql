@@ -151,6 +151,9 @@ create table if not exists committee_decisions (
     -- The committee status the dashboard showed when the decision was recorded (green, amber, red or
     -- not enough evidence), so that a decision that departs from it can be read with its rationale.
     computed_status   varchar,
+    -- The version another member saved while this one was entered: both are kept, and the meeting is
+    -- told to review them.
+    saved_with_version  integer,
     amendment_reason  varchar,
     recorded_by       varchar not null,
     recorded_at       timestamp not null,

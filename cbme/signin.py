@@ -135,12 +135,13 @@ def _demo_viewer() -> Viewer:
         st.error("The demo users are offered only on the computer that runs the dashboard. To serve others, "
                  "configure sign-in (see the README's security section and docs/deployment.md).")
         refuse("Not signed in.", reason="demo users from another computer", address=client_address())
-    users = ui.fetch("demo_users")
+    users = ui.fetch("demo_users").set_index("person_id")
     with st.sidebar:
         st.warning("**Demo mode**: no sign-in, demo data only. Choose whose view to see; access follows "
                    "that person's roles.", icon=":material/science:")
-        choice = st.selectbox("Viewing as (demo user)", users.index,
-                              format_func=lambda i: f"{users.at[i, 'kind']}: {users.at[i, 'name']}",
-                              key="frame_demo_user", persist_state="session")
-    user = users.loc[choice]
-    return _signed_in(user["person_id"], f"demo: {user['kind']}", "demo")
+        # Kept in the address like the program and the date, so that a reload or a link keeps the view.
+        choice = ui.linked_selectbox(
+            "Viewing as (demo user)", {p: f"{u['kind']}: {u['name']}" for p, u in users.iterrows()}, param="demo_user",
+            key="frame_demo_user", refused="The link names no demo user; showing the first.",
+            on_refused=lambda requested: None)
+    return _signed_in(choice, f"demo: {users.at[choice, 'kind']}", "demo")

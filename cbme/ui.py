@@ -300,6 +300,33 @@ def linked_selectbox(label: str, options: dict[str, str], param: str, refused: s
     return choice
 
 
+# The frame's choices, kept in every page's address so that a link or a reload reproduces the view.
+FRAME_PARAMS = ("program", "as_of", "demo_user")
+
+
+def switch_page(page: str, **params) -> None:
+    """st.switch_page to page with params in its address, keeping the frame's choices there too."""
+    keep = {k: v for k, v in st.query_params.to_dict().items() if k in FRAME_PARAMS}
+    st.switch_page(page, query_params={**keep, **params})
+
+
+def frame_link_params(**params) -> dict[str, str]:
+    """Query parameters for st.page_link: the frame's choices and params."""
+    return {**{k: v for k, v in st.query_params.to_dict().items() if k in FRAME_PARAMS}, **params}
+
+
+def linked_date(label: str, param: str, default: dt.date, **kwargs) -> dt.date:
+    """A date input whose date is kept in the query parameter param (YYYY-MM-DD): a link opens on it,
+    afterwards the widget's own state decides (which callbacks may set)."""
+    try:
+        requested = dt.date.fromisoformat(st.query_params.get(param, ""))
+    except ValueError:
+        requested = None
+    chosen = st.date_input(label, value=requested or default, **kwargs)
+    st.query_params[param] = chosen.isoformat()
+    return chosen
+
+
 def facts_card(facts: list[tuple[str, str, str]]) -> None:
     """A row of large facts, each a (label, value, note), in a bordered card. Values may come from
     imported data, so every one is HTML-escaped: shown exactly as written, never as markup (the

@@ -54,7 +54,7 @@ status = coaching_status(pair, view.as_of, config.coaching_cadence_days)  # the 
 {"overdue": st.warning, "due soon": st.info, "on track": st.success}[status.verdict](
     f"**Coaching {status.verdict}.** {' '.join(status.reasons)}")
 st.page_link("pages/resident.py", label="Open the full progression page", icon=":material/person:",
-             query_params={"resident": resident_id})
+             query_params=ui.frame_link_params(resident=resident_id))
 outcome = outcomes.loc[resident_id] if resident_id in outcomes.index else None
 with st.container(border=True):
     st.markdown("**What the committee decided, and what is due before its next meeting**")

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme import committee, db, jobs, meeting, packet, ui
+from cbme import committee, db, jobs, meeting, meeting_view, packet, ui
 from cbme.config import program_config
 from cbme.downloads import csv_text
 from cbme.labels import counted
@@ -47,8 +47,10 @@ agenda_mode = ui.linked_selectbox(
     on_refused=ui.refusal_audit("agenda"),
     help=f"Due: no decision in the last {config.review_due_months} months, a flag since the last review, a red "
          "or amber status, a follow-up date reached, or added by hand.")
-order = st.segmented_control("Order", list(meeting.ORDERS), format_func=meeting.ORDERS.get, default="concern",
-                             key="meeting_order", required=True, bind="query-params")
+linked_order = st.query_params.get("order")
+order = st.segmented_control("Order", list(meeting.ORDERS), format_func=meeting.ORDERS.get, key="meeting_order",
+                             default=linked_order if linked_order in meeting.ORDERS else "concern", required=True)
+st.query_params["order"] = order  # the link to the meeting names its order; presenting follows it
 
 
 def current_agenda() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -100,11 +102,20 @@ def agenda_table() -> None:
     if st.button(f"Present {escape_markdown(chosen['name'])}", type="primary", icon=":material/slideshow:",
                  key="meeting_present"):
         # The as-of date travels in the address by itself (the sidebar's date widget keeps it there).
-        st.switch_page("pages/resident.py", query_params={
-            "resident": chosen["resident_id"], "meeting": f"{view.as_of:%Y-%m-%d}", "agenda": agenda_mode,
-            "program": view.program_id})
+        st.session_state[meeting_view.FOLLOW] = False  # the resident asked for, not the chair's
+        ui.switch_page("pages/resident.py", resident=chosen["resident_id"], meeting=f"{view.as_of:%Y-%m-%d}",
+                       agenda=agenda_mode, order=order)
+    if "committee_chair" not in view.roles:
+        chair = ui.fetch_fresh("meeting_presenting", viewer=view.viewer_id, program_id=view.program_id,
+                               as_of=view.as_of)
+        if st.button("Follow the chair", icon=":material/cast:", key="meeting_follow_chair",
+                     disabled=chair.empty, help="The resident the chair presents, on your screen as the chair moves "
+                                                "on." if not chair.empty else "The chair has not started presenting."):
+            st.session_state[meeting_view.FOLLOW] = True
+            ui.switch_page("pages/resident.py", resident=chair["resident_id"].iloc[0],
+                           meeting=f"{view.as_of:%Y-%m-%d}", agenda=agenda_mode, order=order)
     st.caption("Select a row, then present: the resident page opens in meeting view, with previous and next. "
-               "Members who follow the chair move with the chair's screen.")
+               "Follow the chair to see the resident the chair presents, on your own screen.")
 
 
 agenda_table()
@@ -137,14 +148,22 @@ if organiser:
             attendance = ui.fetch("meeting_attendance", viewer=view.viewer_id, program_id=view.program_id,
                                   as_of=view.as_of)
             members = dict(zip(attendance["person_id"], attendance["name"]))
-            present = st.multiselect("Members attending", list(members), format_func=members.get,
-                                     default=list(attendance.loc[attendance["attending"], "person_id"]),
-                                     key=f"meeting_attendance_{view.as_of:%Y%m%d}",
-                                     help="Each decision is taken by the members attending, less any member "
-                                          "recused because they coach the resident.")
-            if st.button("Save attendance", key="meeting_attendance_save"):
-                committee.record_attendance(ui.connection(), view.viewer_id, view.program_id, view.as_of, present)
-                st.rerun()
+            recorded = list(attendance.loc[attendance["attending"], "person_id"])
+            with st.form(f"meeting_attendance_{view.as_of:%Y%m%d}", border=False):
+                present = st.multiselect("Members attending", list(members), format_func=members.get,
+                                         default=recorded, key=f"meeting_attending_{view.as_of:%Y%m%d}",
+                                         help="Each decision is taken by the members attending, less any member "
+                                              "recused because they coach the resident.")
+                if st.form_submit_button("Save attendance"):
+                    committee.record_attendance(ui.connection(), view.viewer_id, view.program_id, view.as_of,
+                                                present)
+                    st.session_state["meeting_attendance_saved"] = len(present)
+                    st.rerun()
+            if "meeting_attendance_saved" in st.session_state:
+                st.success(f"Attendance saved: {counted(st.session_state.pop('meeting_attendance_saved'), 'member')}.")
+            else:
+                st.caption(f"Recorded: {counted(len(recorded), 'member')} attending." if recorded else
+                           "No attendance recorded yet: each decision's members present start from it.")
             st.markdown("**Reviewers**: a primary and a secondary reviewer prepare each resident and present them.")
             names = {"": "not assigned", **members}
             editor = st.data_editor(

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme import charts, committee, meeting, panels, ui
+from cbme import charts, committee, meeting, meeting_view, panels, ui
 from cbme.config import program_config
 from cbme.labels import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, RESIDENT_TABS, STAGES
 from cbme.rules import coaching_status
@@ -30,13 +30,13 @@ names = dict(zip(residents["resident_id"], residents["name"]))
 def picked() -> None:
     """A resident chosen in the picker while the one shown has an unsaved decision: ask first."""
     shown = st.session_state.get("resident_shown")
-    if in_meeting and shown and panels.has_draft(shown, view.as_of):
+    if in_meeting and shown and meeting_view.has_draft(shown, view.as_of):
         wanted = st.session_state["resident"]
         st.session_state["resident"] = shown
-        panels.ask_before_leaving(shown, wanted, view.as_of)
+        meeting_view.ask_before_leaving(shown, wanted, view.as_of)
 
 
-panels.open_requested_resident()
+meeting_view.open_requested()
 resident_id = ui.linked_selectbox(
     "Resident", labels, param="resident", key="resident", placeholder="Type a name to search",
     refused="The link names a resident who is not available to you in this program. Choose one of your "
@@ -54,14 +54,16 @@ review = everyone[everyone["resident_id"] == resident_id]
 review = review.iloc[0] if not review.empty else None  # (a row; itertuples costs a millisecond or two)
 status = statuses.get(resident_id)
 if in_meeting:
+    meeting_view.drawn_with_data_version()  # the watch below redraws the page when the data move on
     agenda = meeting.due_only(everyone) if st.query_params.get("agenda", "due") == "due" else everyone
-    panels.leaving_dialog(names, view.as_of)
-    panels.meeting_bar(agenda, resident_id, view, presenting)
+    order = st.query_params.get("order", "concern")
+    agenda = meeting.order_agenda(agenda, order if order in meeting.ORDERS else "concern")  # as the agenda shows it
+    meeting_view.leaving_dialog(names, view.as_of)
+    meeting_view.bar(agenda, resident_id, view, presenting)
     if presenting and st.session_state.get("meeting_presented") != (view.as_of, resident_id):
         committee.present_resident(ui.connection(), view.viewer_id, view.program_id, view.as_of, resident_id)
         st.session_state["meeting_presented"] = (view.as_of, resident_id)
-    elif not presenting:
-        panels.follow_the_chair(view, resident_id, names)
+    meeting_view.watch(view, resident_id, names, presenting)
 since = review.review_since.date() if in_meeting and review is not None else None
 profile = ui.fetch("resident_profile", **params).iloc[0]
 
@@ -90,7 +92,7 @@ if review is not None:
     if in_meeting:
         panels.since_metrics(review)
         notes = ui.fetch("meeting_reviewer_notes", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of)
-        panels.reviewers_panel(view, resident_id, notes[notes["resident_id"] == resident_id])
+        meeting_view.reviewers_panel(view, resident_id, notes[notes["resident_id"] == resident_id])
 
 # The sections, one tab each (ui.lazy_tabs: only the open one runs). Widgets are keyed by the resident.
 
@@ -250,8 +252,10 @@ ui.lazy_tabs(dict(zip(RESIDENT_TABS, [progress_section, feedback_section, narrat
                                        decisions_section])), key="section")
 
 if in_meeting and review is not None:
-    st.subheader("The committee's decision")
-    panels.decision_form(view, review, names[resident_id], status,
-                         ui.fetch("program_committee", viewer=view.viewer_id, program_id=view.program_id),
-                         ui.fetch("meeting_attendance", viewer=view.viewer_id, program_id=view.program_id,
-                                  as_of=view.as_of))
+    st.subheader("The committee's decision", anchor=meeting_view.FORM_ANCHOR)
+    meeting_view.decision_form(view, review, names[resident_id], status,
+                               ui.fetch("program_committee", viewer=view.viewer_id, program_id=view.program_id),
+                               ui.fetch("meeting_attendance", viewer=view.viewer_id, program_id=view.program_id,
+                                        as_of=view.as_of),
+                               ui.fetch("resident_decisions", **params))
+

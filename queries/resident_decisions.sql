@@ -47,6 +47,7 @@ select
     array_to_string(coalesce(r.members_recused, []), ', ') as members_recused,
     array_to_string(coalesce(f.follow_ups, []), '; ') as previous_actions_follow_up,
     d.computed_status,
+    d.saved_with_version,
     d.amendment_reason,
     p.name as recorded_by,
     d.recorded_at

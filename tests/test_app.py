@@ -40,18 +40,26 @@ def facts(demo_database):
     return dict(coach=coach, coachees=coachees, names=names, struggling=struggling, other=other)
 
 
+@pytest.fixture(scope="module")
+def demo_users(demo_database) -> dict[str, str]:
+    """Each kind of demo user (Program lead, Committee chair...) with the person it signs in as."""
+    con = db.connect(demo_database, read_only=True)
+    try:
+        return dict(db.query(con, "demo_users")[["kind", "person_id"]].itertuples(index=False))
+    finally:
+        con.close()
+
+
 @pytest.fixture
-def app(demo_database, monkeypatch):
+def app(demo_database, demo_users, monkeypatch):
     monkeypatch.setenv("CBME_DATABASE", str(demo_database))
 
     def start(user: str = "Program lead", page: str = "pages/resident.py", **query_params) -> AppTest:
+        """The app as the demo user of that kind (named in the address, as a link would), on page."""
         at = AppTest.from_file("../dashboard.py", default_timeout=60)
-        at.query_params.update({"as_of": DEMO_END.isoformat(), **query_params})
+        at.query_params.update({"as_of": DEMO_END.isoformat(), "demo_user": demo_users[user], **query_params})
         at.run()
-        users = at.selectbox(key="frame_demo_user")
-        index = next(i for i, label in enumerate(users.options) if label.startswith(user))
-        if index != users.index:
-            users.select_index(index).run()
+        assert at.selectbox(key="frame_demo_user").value == demo_users[user]
         if page:
             at.switch_page(page).run()
         return at

@@ -104,8 +104,7 @@ def step(page, button: str) -> None:
     before = shown_name(page)
     main(page).get_by_role("button", name=button, exact=True).click()
     wait_for_script(page)
-    if not page.get_by_role("dialog").count():
-        expect(facts(page)).not_to_have_text(before)
+    expect(facts(page)).not_to_have_text(before)
 
 
 def decisions(database) -> list[tuple]:
@@ -128,7 +127,8 @@ def test_a_decision_lands_on_the_resident_it_was_made_for(served, tmp_path):
 
         # Resident A: a decision begun, then Next without saving. The dashboard asks; it is discarded.
         fill_decision(page, "Not progressing as expected", "modify learning plan", "Typed for the first resident only.")
-        step(page, "Next")
+        main(page).get_by_role("button", name="Next", exact=True).click()
+        wait_for_script(page)
         dialog = page.get_by_role("dialog")
         expect(dialog).to_contain_text(f"The decision for {first} is not saved.")
         dialog.get_by_role("button", name=re.compile("^Discard it and open ")).click()
@@ -160,8 +160,11 @@ def test_a_decision_lands_on_the_resident_it_was_made_for(served, tmp_path):
         wait_for_script(page)
         page.get_by_role("tab", name="Decision history").click()
         wait_for_script(page)
-        expect(main(page).locator('[data-testid="stText"]').filter(has_text="Decided for the first resident.")
+        history = main(page).get_by_role("tabpanel")
+        expect(history.locator('[data-testid="stText"]').filter(has_text="Decided for the first resident.")
                ).to_have_count(1)
+        # The form shows the decision in force, with its minutes, above the form to amend it.
+        expect(main(page).get_by_text("Amend the decision for")).to_be_visible()
     assert decisions(served.database) == sorted([
         (first, "Not progressing as expected", "Decided for the first resident."),
         (second, "Progressing as expected", "Decided for the second resident.")])
@@ -177,9 +180,7 @@ def test_members_follow_the_chair_and_see_each_decision_at_once(served):
     with served() as browser:
         chair = open_as(browser, "Committee chair", f"meeting?as_of={MEETING}")
         member = open_as(browser, "Committee member", f"meeting?as_of={MEETING}")
-        present_first(member)
-        expect(member.get_by_role("switch", name="Follow the chair")).to_be_checked()
-        expect(main(member).get_by_text("The chair has not started presenting.")).to_be_visible()
+        expect(main(member).get_by_role("button", name="Follow the chair")).to_be_disabled()  # not presenting yet
 
         present_first(chair)
         expect(main(chair).get_by_text("You are presenting")).to_be_visible()
@@ -187,9 +188,18 @@ def test_members_follow_the_chair_and_see_each_decision_at_once(served):
         step(chair, "Next")
         expect(main(chair).get_by_text("resident 3 of")).to_be_visible()
         presented = shown_name(chair)
+        member.reload()  # (the agenda page learns that the chair presents)
+        wait_for_script(member)
+        main(member).get_by_role("button", name="Follow the chair").click()
+        expect(member).to_have_url(re.compile("/resident"))
+        wait_for_script(member)
+        expect(facts(member)).to_have_text(presented)
+        expect(member.get_by_role("switch", name="Follow the chair")).to_be_checked()
+        step(chair, "Next")
+        presented = shown_name(chair)
         # The member's screen moves to the chair's resident within a few seconds, without a click.
         expect(facts(member)).to_have_text(presented, timeout=20_000)
-        expect(main(member).get_by_text("resident 3 of")).to_be_visible()
+        expect(main(member).get_by_text("resident 4 of")).to_be_visible()
 
         # The chair steps on to a coachee of theirs: recused there, with no form; the member records it.
         for _ in range(60):
@@ -204,9 +214,13 @@ def test_members_follow_the_chair_and_see_each_decision_at_once(served):
         expect(main(member).get_by_text(re.compile("^Recused: "))).to_be_visible()
         fill_decision(member, "Not progressing as expected", "monitor", "Recorded while the chair was recused.")
         save(member, coachee)
+        # The chair's screen shows the member's decision within seconds, without a reload.
+        expect(main(chair).get_by_text("Decision at this meeting: Not progressing as expected")).to_be_visible(
+            timeout=20_000)
 
         # The chair's agenda shows each decision as it is saved, without a reload.
-        main(chair).get_by_role("link", name="Agenda").click()
+        main(chair).get_by_role("button", name="Agenda", exact=True).click()
+        expect(chair).to_have_url(re.compile("/meeting"))
         wait_for_script(chair)
         decided = chair.get_by_test_id("stMetric").filter(has_text="Decided")
         expect(decided).to_contain_text("1 of")

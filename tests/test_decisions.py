@@ -149,7 +149,9 @@ def test_a_save_over_a_version_saved_meanwhile_keeps_both(tiny_rw):
     other = decision("Not progressing as expected", rationale="Flag in October.")
     saved = record_decision(tiny_rw, "L1", other, based_on_version=None)
     assert (saved.version, saved.concurrent) == (2, True)
-    assert versions(tiny_rw)[1][3] == "(Saved at the same time as version 1, recorded by M1; both are kept.)"
+    assert versions(tiny_rw)[1][3] == (
+        "(Saved at the same time as version 1, recorded by Dr. Jordan Pike; both are kept.)")
+    assert tiny_rw.execute("select saved_with_version from committee_decisions where version = 2").fetchone() == (1,)
 
 
 def test_simultaneous_saves_lose_nothing(tiny_rw):

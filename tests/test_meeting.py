@@ -25,16 +25,18 @@ def test_agenda_due_reasons_and_order(tiny):
     # Both are amber: R1 has been 667 days (21.9 months) in Foundations (12 expected), R2 12 months in
     # Transition to Discipline (2 expected).
     assert list(table["light"]) == ["amber", "amber"]
-    assert list(table["resident_id"]) == ["R1", "R2"]  # equal concern and flags: more reasons first
-    assert list(table["due"]) == ["last decision over 6 months ago, amber status, follow-up due 2026-03-15",
-                                  "no decision yet, amber status"]
+    # Equal concern, flags and number of reasons: by surname, Rivers before Stone.
+    assert list(table["resident_id"]) == ["R2", "R1"]
+    assert list(table["due"]) == ["no decision yet, amber status",
+                                  "last decision 6 months ago or more, amber status, follow-up due 2026-03-15"]
     assert statuses["R1"].epas[0].epa_code == "E2"
-    assert table.loc[0, "headline"] == "21.9 months in stage (12 expected); 2 of 2 EPAs lack evidence"
-    assert table.loc[0, "since_last_review"] == (
+    avery = table.set_index("resident_id").loc["R1"]
+    assert avery["headline"] == "21.9 months in stage (12 expected); 2 of 2 EPAs lack evidence"
+    assert avery["since_last_review"] == (
         "0 observations, 0 EPAs newly achieved, 0 flags, 0 narratives; coaching 1 held, 2 missed")
     # R1's last session held was on 2026-02-10: the next was due 60 days later, on 2026-04-11.
-    assert table.loc[0, "coaching"] == "80 days overdue"
-    assert list(table["previous_actions"][0]) == ["monitor", "modify learning plan"]
+    assert avery["coaching"] == "80 days overdue"
+    assert list(avery["previous_actions"]) == ["monitor", "modify learning plan"]
 
 
 def test_the_agenda_orders_by_concern_flags_or_name(tiny):
@@ -42,7 +44,7 @@ def test_the_agenda_orders_by_concern_flags_or_name(tiny):
     # On 2025-06-14 R1 has a flag (red); R2 has not started training and is not on the agenda.
     assert list(order_agenda(table, "flags")["resident_id"]) == ["R1"]
     everyone, _ = agenda(tiny, only_due=False)
-    assert list(order_agenda(everyone, "name")["name"]) == ["Avery Stone", "Blake Rivers"]
+    assert list(order_agenda(everyone, "name")["name"]) == ["Blake Rivers", "Avery Stone"]  # by surname
 
 
 def test_a_recent_decision_takes_a_resident_off_the_due_agenda(tiny):
@@ -91,7 +93,7 @@ def test_meeting_page_lists_the_agenda(meeting_app):
     at = meeting_app("pike@example.org")
     assert at.title[0].value == "Committee meeting"
     table = at.dataframe[0].value
-    assert list(table["name"]) == ["Avery Stone", "Blake Rivers"]
+    assert list(table["name"]) == ["Blake Rivers", "Avery Stone"]
     assert [list(status) for status in table["status"]] == [["Amber"]] * 2  # shown as coloured labels
     assert list(table["flags"]) == [0, 0]
     assert {m.label: m.value for m in at.metric}["Decided"] == "0 of 2"
@@ -132,7 +134,8 @@ def test_a_choice_for_one_resident_never_shows_or_saves_for_the_next(meeting_app
     at = in_meeting(meeting_app, "pike@example.org")
     at.radio(key=key("status")).set_value("Not progressing as expected")
     at.text_area(key=key("rationale")).input("About Avery only.").run()
-    at.button(key="meeting_next").click().run()
+    # (The agenda is Blake, then Avery: by surname, as both are amber with as many reasons.)
+    at.button(key="meeting_previous").click().run()
     # Avery's decision is not saved: asked first, still on Avery.
     assert at.selectbox(key="resident").value == "R1"
     assert any("The decision for Avery Stone is not saved." in t.value for t in at.text)
@@ -142,7 +145,7 @@ def test_a_choice_for_one_resident_never_shows_or_saves_for_the_next(meeting_app
     assert at.text_area(key=key("rationale", "R2")).value == ""
     save(at, "R2")  # an empty save for Blake stores nothing
     assert stored(meeting_app) == []
-    at.button(key="meeting_previous").click().run()
+    at.button(key="meeting_next").click().run()
     assert at.selectbox(key="resident").value == "R1"
     assert at.radio(key=key("status")).value is None  # discarded, and nothing of Blake's
     assert at.text_area(key=key("rationale")).value == ""
@@ -151,7 +154,7 @@ def test_a_choice_for_one_resident_never_shows_or_saves_for_the_next(meeting_app
 def test_staying_keeps_the_unsaved_decision(meeting_app):
     at = in_meeting(meeting_app, "pike@example.org")
     at.radio(key=key("status")).set_value("Failure to progress").run()
-    at.button(key="meeting_next").click().run()
+    at.button(key="meeting_previous").click().run()
     at.button(key="meeting_leaving_stay").click().run()
     assert at.selectbox(key="resident").value == "R1"
     assert at.radio(key=key("status")).value == "Failure to progress"
@@ -199,7 +202,7 @@ def test_members_follow_the_resident_the_chair_presents(meeting_app):
     assert any("You are presenting" in c.value for c in chair.caption)
     member = in_meeting(meeting_app, "pike@example.org", resident="R1")
     assert member.selectbox(key="resident").value == "R2"  # moved to the chair's resident
-    member.button(key="meeting_previous").click().run()  # stepping alone stops following
+    member.button(key="meeting_next").click().run()  # stepping alone stops following
     assert member.selectbox(key="resident").value == "R1" and member.toggle(key="meeting_follow").value is False
 
 

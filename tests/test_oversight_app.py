@@ -37,9 +37,9 @@ def test_a_coach_sees_the_committees_outcome_and_what_is_due(app):
     assert outcome.splitlines() == [
         "Last committee decision (2025-12-15): Not progressing as expected; actions: monitor, modify learning plan; "
         "follow-up by 2026-03-15.",
-        "No committee meeting is scheduled yet.",
-        "Due before it: the committee's follow-up date, 2026-03-15 (passed); a revised learning plan, which the "
-        "committee asked for; a coaching session by 2026-04-11 (80 days overdue)."]
+        "The committee's next meeting is not scheduled yet.",
+        "Due before the next meeting: the committee's follow-up date, 2026-03-15 (passed); a revised learning plan, "
+        "which the committee asked for; a coaching session by 2026-04-11 (80 days overdue)."]
 
 
 def test_a_coach_cannot_open_another_coachee(app):

@@ -111,8 +111,9 @@ def test_opening_a_resident_and_signing_in_are_audited_once(app):
     at.selectbox(key="resident").set_value("R1").run()
     con = db.connect(app.database)
     rows = con.execute("select actor_id, action, resident_id from audit_log order by event_id").fetchall()
-    # The lead's first page is the meeting: its agenda names both residents, then each is opened.
-    assert rows == [("L1", "sign in", None), ("L1", "open agenda", "R1"), ("L1", "open agenda", "R2"),
+    # The lead's first page is the meeting: its agenda names both residents (Blake Rivers first, by
+    # surname), then each is opened.
+    assert rows == [("L1", "sign in", None), ("L1", "open agenda", "R2"), ("L1", "open agenda", "R1"),
                     ("L1", "open resident", "R2"), ("L1", "open resident", "R1")]
 
 
