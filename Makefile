@@ -9,11 +9,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
+# Loopback only: the demo users are for this computer. To serve others, configure sign-in first and set
+# ADDRESS (docs/deployment.md).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test system-packages
 
 run: $(VENV)/installed system-packages
-	$(BIN)/python -m cbme.serve run dashboard.py --server.port $(PORT)
+	$(BIN)/python -m cbme.serve run dashboard.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(VENV)/installed system-packages
 	$(BIN)/python -m ruff check .

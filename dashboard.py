@@ -78,12 +78,17 @@ pages = [st.Page(path, title=title, icon=icon, url_path=url_path)
 url = st.context.url
 asked = url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""  # the page the address names
 if asked in {url_path for _, _, _, url_path, _ in PAGES} - {p.url_path for p in pages}:
-    ui.audit_once("refuse page", page=asked)  # Streamlit then says the page is not found
+    ui.audit_once("refuse page", page=asked)  # then the viewer's first page opens, saying why
+    st.session_state["frame_refused_page"] = next(title for _, title, _, url_path, _ in PAGES if url_path == asked)
+
 # The app's root address opens the viewer's first page under that page's own address (a default page
 # would be served at the root only, and its own link would say "page not found").
 home = st.Page(lambda: st.switch_page(pages[0], query_params=st.query_params.to_dict()), title="Home",
                url_path="home", default=True, visibility="hidden")
 page = st.navigation([home, *pages])
+if page is not home and "frame_refused_page" in st.session_state:  # (said on the page the viewer lands on)
+    st.warning(f"The page “{st.session_state.pop('frame_refused_page')}” is not open to your roles; here is "
+               "your first page.", icon=":material/block:")
 try:
     page.run()
 except Exception as error:  # control-flow exceptions (rerun, stop) are not Exceptions

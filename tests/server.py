@@ -33,17 +33,21 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def dashboard_server(database: Path, timeout: float = 90, port: int | None = None, args: list[str] = (),
-                     env: dict[str, str] | None = None, log_path: Path | None = None, launcher: str = "cbme.serve"):
-    """Serve the dashboard on a loopback port with the given database, as `make run` does; yield its
-    base URL. The server's output goes to log_path (a temporary file if not given). launcher is the
-    module that takes streamlit's command line (cbme.serve, which also watches the import inbox;
-    benchmarks.timed_server also times each run of the script)."""
+                     env: dict[str, str] | None = None, log_path: Path | None = None, launcher: str = "cbme.serve",
+                     address: str = "127.0.0.1", started: list | None = None):
+    """Serve the dashboard on a port of address (loopback, as `make run` does) with the given database;
+    yield its base URL (on loopback). The server's output goes to log_path (a temporary file if not
+    given). launcher is the module that takes streamlit's command line (cbme.serve, which also watches
+    the import inbox; benchmarks.timed_server also times each run of the script). started, when given,
+    receives the server's process."""
     port = port or free_port()
     env = {**os.environ, "CBME_DATABASE": str(database), **(env or {})}
     command = [sys.executable, "-m", launcher, "run", str(ROOT / "dashboard.py"), "--server.port",
-               str(port), "--server.address", "127.0.0.1", "--server.headless", "true", *args]
+               str(port), "--server.address", address, "--server.headless", "true", *args]
     log = (Path(log_path) if log_path else Path(tempfile.mkstemp(suffix=".log")[1])).open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if started is not None:
+        started.append(process)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
