@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 import duckdb
 import pandas as pd
 
-from cbme.db import writing
+from cbme.db import sql, writing
 
 ROLES = ["admin", "program_lead", "committee_chair", "committee_member", "coach"]
 ROLE_LABELS = {"admin": "Administrator", "program_lead": "Program lead", "committee_chair": "Committee chair",
@@ -228,11 +228,10 @@ def set_identity(con, actor_id: str, program_id: str, person_id: str, identity: 
         raise ValueError("The sign-in identity is empty.")
     with writing(con) as cursor:
         _require_admin(cursor, actor_id, program_id)
-        member = cursor.execute(
-            "select count(*) from roles where person_id = $p and program_id = $program",
-            {"p": person_id, "program": program_id}).fetchone()[0]
-        if not member:
-            raise NotAllowed("That person holds no role in this program.")
+        known = cursor.execute(sql("program_staff"), {"viewer": actor_id, "program_id": program_id}).fetchall()
+        if person_id not in {row[0] for row in known}:
+            raise NotAllowed("That person is not known to this program (they hold no role in it, nor assess or "
+                             "coach its residents).")
         taken = cursor.execute("select person_id from sign_in_identities where identity = $i",
                                {"i": identity}).fetchone()
         if taken and taken[0] == actor_id and person_id != actor_id:

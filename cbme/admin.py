@@ -40,7 +40,13 @@ def create_program(con, program_id: str, name: str, discipline: str | None = Non
     return bool(added)
 
 
-def make_admin(con, program_id: str, person_id: str, identity: str, name: str | None = None) -> None:
+def make_admin(con, program_id: str, person_id: str, identity: str, name: str | None = None,
+               role: str = "admin") -> None:
+    """Give a person a role in the program, with the sign-in identity they use: the program's first
+    administrator, or its program lead, who then confirm the roles an administrator asks for on the
+    People and access page (someone who can write the database file needs no second person)."""
+    if role not in ("admin", "program_lead"):
+        raise ValueError("the command line sets up a program's administrators and its program lead")
     with db.writing(con) as cursor:
         if not cursor.execute("select count(*) from programs where program_id = $p", {"p": program_id}).fetchone()[0]:
             raise ValueError(f"no program {program_id!r}; create it first with: python -m cbme.admin program")
@@ -49,12 +55,12 @@ def make_admin(con, program_id: str, person_id: str, identity: str, name: str | 
                            {"p": person_id, "n": name})
         if not cursor.execute("select count(*) from people where person_id = $p", {"p": person_id}).fetchone()[0]:
             raise ValueError(f"no person {person_id!r}; give --name to create them")
-        cursor.execute("insert into roles values ($p, $program, 'admin') on conflict do nothing",
-                       {"p": person_id, "program": program_id})
+        cursor.execute("insert into roles values ($p, $program, $role) on conflict do nothing",
+                       {"p": person_id, "program": program_id, "role": role})
         cursor.execute("insert into sign_in_identities values ($i, $p) on conflict do nothing",
                        {"i": access.normalise_identity(identity), "p": person_id})
         access.record(cursor, None, "grant role", identity=command_line_actor(), program_id=program_id,
-                      person=person_id, role="admin", identity_added=access.normalise_identity(identity))
+                      person=person_id, role=role, identity_added=access.normalise_identity(identity))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,11 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     catalogue = steps.add_parser("catalogue", help="load a program's EPA catalogue and assessment plan")
     catalogue.add_argument("--program", required=True)
     catalogue.add_argument("file", type=Path)
-    admin = steps.add_parser("admin", help="make a person administrator of a program")
+    admin = steps.add_parser("admin", help="make a person administrator (or program lead) of a program")
     admin.add_argument("--program", required=True)
     admin.add_argument("--person", required=True)
     admin.add_argument("--identity", required=True, help="the email or subject they sign in with")
     admin.add_argument("--name", help="create the person with this name if they are new")
+    admin.add_argument("--role", choices=["admin", "program_lead"], default="admin",
+                       help="the role to give (default admin); program_lead sets up the program's lead, who "
+                            "confirms the roles an administrator asks for")
     for step in (program, catalogue, admin):
         step.add_argument("--database", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -93,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             print(summary_text(report))
             return 1 if report.rejections else 0
         else:
-            make_admin(con, args.program, args.person, args.identity, args.name)
-            print(f"{args.person} is now administrator of {args.program} and signs in as {args.identity}.")
+            make_admin(con, args.program, args.person, args.identity, args.name, args.role)
+            print(f"{args.person} is now {access.ROLE_LABELS[args.role].lower()} of {args.program} and signs in as "
+                  f"{args.identity}.")
     except (ValueError, ImportFailed, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

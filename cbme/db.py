@@ -29,6 +29,11 @@ MIGRATIONS = {
     # came from. DuckDB adds no check to an existing table; the writers check the allowed values.
     "3": """
         alter table assessments add column achievement varchar;
+        alter table assessments add column comment varchar;
+        -- the exports' one Feedback column was kept as strengths: it is the comment it is
+        update assessments set comment = strengths, strengths = null
+        where improvement is null and (assessment_id like 'EL-%' or assessment_id like 'RC-%'
+            or assessment_id like 'RCN-%');
         alter table committee_decisions add column members_recused varchar[] default [];
         alter table committee_decisions add column computed_status varchar;
         alter table committee_decisions add column saved_with_version integer;

@@ -106,7 +106,7 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
                        for r in notes.itertuples()],
             minutes=[] if taken.empty else meeting.minutes(taken.iloc[0]) + also,
             decision=None if taken.empty else taken.iloc[0]["status"],
-            coaching=[f"Coaching {coaching.verdict}."] + coaching.reasons,
+            coaching=([f"Coaching {coaching.verdict}."] if coaching.verdict != "no coach" else []) + coaching.reasons,
             learning_plan=[] if plan is None else [
                 (heading, plan[column] if isinstance(plan[column], str) else "not recorded")
                 for heading, column in (("Strengths", "plan_strengths"), ("Areas for improvement", "plan_improvement"),
@@ -134,6 +134,8 @@ def _narrative(item) -> str:
         parts.append(_shorten(f"Strengths: {item.strengths}"))
     if isinstance(item.improvement, str) and item.improvement.strip():
         parts.append(_shorten(f"To improve: {item.improvement}"))
+    if isinstance(item.comment, str) and item.comment.strip():
+        parts.append(_shorten(f"Feedback: {item.comment}"))
     return "\n".join(parts)
 
 
@@ -221,7 +223,7 @@ def render_html(title: str, sheets: list[ResidentSheet]) -> str:
         if "entrustment" not in sheet.charts:
             figures_html += "<figure class='entrustment'><figcaption>Entrustment over time</figcaption><p>No rated " \
                             "observation yet.</p></figure>"
-        narratives = "".join(f"<pre>{e(n)}</pre>" for n in sheet.narratives) or "<p>None recorded.</p>"
+        narratives = "".join(f"<pre>{e(n)}</pre>" for n in sheet.narratives) or "<p>No narrative recorded yet.</p>"
         plan = "".join(f"<p><b>{e(k)}:</b> {e(v)}</p>" for k, v in sheet.learning_plan)
         parts.append(
             f"<section class='resident'><h2>{e(sheet.name)}</h2><div class='facts'>{facts}</div>"

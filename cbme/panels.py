@@ -51,7 +51,8 @@ def narrative_cards(items: pd.DataFrame) -> None:
             if isinstance(item.flag_comment, str):
                 parts.append(f'<p class="flag-comment">{escape(item.flag_comment)}</p>')
         for css, label, text in (("strengths", "Strengths", item.strengths),
-                                 ("improvement", "To improve", item.improvement)):
+                                 ("improvement", "To improve", item.improvement),
+                                 ("comment", "Feedback", item.comment)):
             if isinstance(text, str) and text.strip():
                 parts.append(f'<p class="{css}">{label}: {escape(text)}</p>')
         cards.append(f'<div class="narrative">{"".join(parts)}</div>')

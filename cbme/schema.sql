@@ -103,6 +103,8 @@ create table if not exists assessments (
     context              varchar,
     strengths            varchar,
     improvement          varchar,
+    -- Feedback the platform does not split into strengths and improvement (an export's one "Feedback").
+    comment              varchar,
     flag                 varchar check (flag in ('professionalism', 'patient safety')),
     flag_comment         varchar,
     expired              boolean not null default false,
@@ -350,6 +352,12 @@ create or replace macro achieved(entrustment, achievement, target) as (
 );
 
 -- The order EPA codes are listed in, everywhere: their text with each run of digits compared as a
+-- An item's narrative: its comments joined (strengths, improvement, and a comment the platform did not
+-- split), or null when it has none. Every query that counts or searches narrative reads it here.
+create or replace macro narrative(strengths, improvement, comment) as (
+    nullif(trim(concat_ws(' ', strengths, improvement, comment)), '')
+);
+
 -- number, so EPA 1.2 comes before EPA 1.10 and C 2 before C 10. Queries order by epa_order(code).
 create or replace macro epa_order(code) as (
     list_transform(regexp_extract_all(code, '\d+|\D+'),

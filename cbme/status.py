@@ -122,15 +122,15 @@ def epa_verdict(row: Mapping, stage: str, months_in_stage: float, config: Progra
 def resident_status(evidence: list[Mapping], stage: str | None, months_in_stage: float, flags: int,
                     flags_since: str, config: ProgramConfig) -> ResidentStatus:
     """The resident's light. evidence holds one row per EPA of the current stage."""
+    reasons: list[Reason] = []
+    if flags:  # a flag sends the resident to the committee, whatever else is known
+        reasons.append(Reason(RED, f"{counted(flags, 'professionalism or patient-safety flag')} since {flags_since}.",
+                              counted(flags, "flag")))
     if not stage:
-        return ResidentStatus(NO_EVIDENCE, [Reason(
+        return ResidentStatus(RED if flags else NO_EVIDENCE, reasons + [Reason(
             NO_EVIDENCE, "No stage recorded on this date, so there is no assessment plan to weigh the evidence "
                          "against (data action: record the resident's stage).", "no stage recorded")], [])
     verdicts = [epa_verdict(row, stage, months_in_stage, config) for row in evidence]
-    reasons: list[Reason] = []
-    if flags:
-        reasons.append(Reason(RED, f"{counted(flags, 'professionalism or patient-safety flag')} since {flags_since}.",
-                              counted(flags, "flag")))
     ready = [v for v in verdicts if v.decision_ready]
     red = [v for v in ready if v.light == RED]
     amber = [v for v in ready if v.light == AMBER]

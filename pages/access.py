@@ -56,7 +56,7 @@ people = ui.fetch("program_people", viewer=view.viewer_id, program_id=view.progr
 st.subheader("People")
 st.dataframe(
     people.assign(roles=people["roles"].map(lambda rs: ", ".join(access.ROLE_LABELS[r] for r in rs)),
-                  identities=people["identities"].map(lambda ids: ", ".join(ids) if ids is not None else "")),
+                  identities=people["identities"].map(", ".join)),
     hide_index=True, placeholder="—", column_order=["name", "roles", "identities", "person_id"],
     column_config={"name": "Person", "roles": "Roles", "identities": "Signs in as", "person_id": "Id"})
 
@@ -90,12 +90,12 @@ with revoke, st.form("access_revoke", border=False):
 
 with identity, st.form("access_identity", border=False):
     st.caption("The email address (or the single sign-on subject) a person signs in with.")
-    person = st.selectbox("Person", list(members), format_func=members.get, key="access_identity_person",
+    person = st.selectbox("Person", list(names), format_func=names.get, key="access_identity_person",
                           placeholder="Type a name", index=None)
     value = st.text_input("Email or subject", key="access_identity_value", max_chars=254)
     if st.form_submit_button("Add identity") and person:
         identity_text = value.strip().lower()
         apply(lambda: access.set_identity(ui.connection(), view.viewer_id, view.program_id, person, value),
-              {"added": f"{members[person]} can sign in as {identity_text}.",
-               "requested": f"Asked for {members[person]} to sign in as {identity_text}. {CONFIRMATION}",
-               "waiting": f"{members[person]} signing in as {identity_text} already waits for confirmation."})
+              {"added": f"{names[person]} can sign in as {identity_text}.",
+               "requested": f"Asked for {names[person]} to sign in as {identity_text}. {CONFIRMATION}",
+               "waiting": f"{names[person]} signing in as {identity_text} already waits for confirmation."})

@@ -5,6 +5,7 @@ import streamlit as st
 
 from cbme import imports, ui
 from cbme.db import ROOT
+from cbme.markup import escape_markdown
 
 view = ui.view()
 st.title("Imports")
@@ -33,12 +34,12 @@ if upload is not None:
             st.session_state["imports_preview_of"] = shown
         found = st.session_state["imports_preview"]
     except imports.ImportFailed as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(escape_markdown(error), icon=":material/error:")
     else:
-        st.success(f"Detected: {found.format} · {found.rows:,} rows".replace("*", "\\*").replace("[", "\\["))
+        st.success(escape_markdown(f"Detected: {found.format} · {found.rows:,} rows"))
         for table, sheet, _, first_rows in found.parts:
-            st.caption(f"First rows of {sheet or upload.name} as they will be loaded into {table} once checked:"
-                       .replace("*", "\\*").replace("[", "\\["))
+            st.caption(escape_markdown(f"First rows of {sheet or upload.name} as they will be loaded into {table} "
+                                       "once checked:"))
             st.dataframe(first_rows, hide_index=True)
         reverts = st.checkbox("Let this file put back values that a later import corrected (an older export)",
                               key="imports_allow_reverts")
@@ -47,7 +48,7 @@ if upload is not None:
                   "month-first": "Month first: 01/02/2026 is 2 January"}
         order = st.radio("Slashed dates such as 01/02/2026", list(orders), format_func=orders.get,
                          key="imports_date_order", horizontal=True)
-        if st.button(f"Import into {view.program_name}", type="primary", key="imports_run"):
+        if st.button(f"Import into {escape_markdown(view.program_name)}", type="primary", key="imports_run"):
             bar = st.progress(0.0, text="Reading")
             try:
                 report = imports.run_import(ui.connection(), data, upload.name, view.program_id, view.viewer_id,
@@ -55,7 +56,7 @@ if upload is not None:
                                             imports.DATE_ORDERS.get(order))
                 st.session_state["imports_report"] = report
             except imports.ImportFailed as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(escape_markdown(error), icon=":material/error:")
             bar.empty()
 
 report = st.session_state.get("imports_report")
@@ -101,18 +102,27 @@ history = ui.fetch("import_history", viewer=view.viewer_id, program_id=view.prog
 if history.empty:
     st.caption("No imports yet.")
 else:
-    st.dataframe(history, hide_index=True, column_config={
+    st.dataframe(history, hide_index=True, placeholder="—", column_order=[
+        "imported_at", "file_name", "status", "rows_read", "rows_loaded", "rows_updated", "rows_rejected",
+        "duplicates_skipped", "imported_by", "format", "import_id"], column_config={
         "import_id": "Import", "imported_at": st.column_config.DatetimeColumn("When (UTC)"), "file_name": "File",
         "format": "Format", "imported_by": "By", "rows_read": "Read", "rows_loaded": "Loaded",
         "rows_updated": "Updated", "rows_rejected": "Rejected", "duplicates_skipped": "Duplicates",
-        "status": "Status", "checksum": None})
+        "status": "Status"})
+    if "imports_rolled_back" in st.session_state:
+        st.success(escape_markdown(st.session_state.pop("imports_rolled_back")))
     committed = history[history["status"] == "committed"]
     if not committed.empty:
         labels = {r.import_id: f"{r.imported_at:%Y-%m-%d %H:%M} · {r.file_name}" for r in committed.itertuples()}
-        chosen = st.selectbox("Roll back an import", list(labels), format_func=labels.get, key="imports_rollback_id")
-        if st.button("Roll back", key="imports_rollback"):
-            imports.rollback_import(ui.connection(), view.viewer_id, chosen)
-            st.rerun()
+        chosen = st.selectbox("Roll back an import", list(labels), format_func=labels.get, key="imports_rollback_id",
+                              index=None, placeholder="Choose an import to roll back")
+        if chosen:
+            sure = st.checkbox(escape_markdown(f"Remove the rows {labels[chosen]} added, and give back what it "
+                                               "corrected"), key=f"imports_rollback_sure_{chosen}")
+            if st.button("Roll back", key="imports_rollback", disabled=not sure):
+                imports.rollback_import(ui.connection(), view.viewer_id, chosen)
+                st.session_state["imports_rolled_back"] = f"Rolled back: {labels[chosen]}."
+                st.rerun()
 
 st.subheader("Templates")
 st.caption("One CSV per table, or one workbook with a sheet per table; the data dictionary explains every column "

@@ -23,7 +23,8 @@ if residents.empty:
     st.info("There are no residents you may see in this program on this date.")
     st.stop()
 
-labels = {r.resident_id: f"{r.name} · {r.stage or 'not started'} · PGY{r.pgy}" for r in residents.itertuples()}
+labels = {r.resident_id: f"{r.name} · {r.stage if isinstance(r.stage, str) else 'no stage'} · PGY{r.pgy}"
+          for r in residents.itertuples()}
 names = dict(zip(residents["resident_id"], residents["name"]))
 
 

@@ -9,7 +9,7 @@ with ratings as (
         x.assessor_id,
         x.resident_id,
         x.entrustment,
-        nullif(trim(concat_ws(' ', x.strengths, x.improvement)), '') as narrative
+        narrative(x.strengths, x.improvement, x.comment) as narrative
     from assessments as x
     join residents as r on r.resident_id = x.resident_id
     where r.program_id = $program_id and x.form_type = 'epa_observation' and not x.expired

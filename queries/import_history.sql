@@ -6,7 +6,7 @@ select
     i.imported_at,
     i.file_name,
     i.format,
-    p.name as imported_by,
+    coalesce(p.name, i.imported_by) as imported_by,  -- a person, or the command line's user and host
     i.rows_read,
     i.rows_loaded,
     i.rows_updated,

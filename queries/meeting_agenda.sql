@@ -66,7 +66,7 @@ new_items as (
         count(*) filter (where x.form_type = 'epa_observation' and not x.expired) as new_observations,
         count(*) filter (where x.flag is not null) as new_flags,
         count(*) filter (
-            where coalesce(trim(x.strengths), '') <> '' or coalesce(trim(x.improvement), '') <> ''
+            where narrative(x.strengths, x.improvement, x.comment) is not null
         ) as new_narratives
     from assessments as x
     join review_start as s on s.resident_id = x.resident_id

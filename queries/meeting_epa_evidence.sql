@@ -36,7 +36,7 @@ observations as (
         x.assessor_role,
         coalesce(achieved(x.entrustment, x.achievement, s.target_entrustment), false) as achieved,
         coalesce(x.context, x.setting) as case_type,
-        coalesce(trim(x.strengths), '') <> '' or coalesce(trim(x.improvement), '') <> '' as has_narrative,
+        narrative(x.strengths, x.improvement, x.comment) is not null as has_narrative,
         length(trim(coalesce(x.improvement, ''))) >= $actionable_min_chars as actionable,
         -- the newest rating first (an observation the platform marked achieved without a level is no rating)
         row_number() over (

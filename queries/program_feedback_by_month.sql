@@ -11,7 +11,7 @@ with counts as (
         count(*) filter (where not x.expired and x.directly_observed) as directly_observed,
         count(*) filter (
             where not x.expired
-                and (coalesce(trim(x.strengths), '') <> '' or coalesce(trim(x.improvement), '') <> '')
+                and narrative(x.strengths, x.improvement, x.comment) is not null
         ) as with_narrative,
         count(*) filter (
             where not x.expired and length(trim(coalesce(x.improvement, ''))) >= $actionable_min_chars

@@ -10,7 +10,7 @@ with items as (
         x.stakes,
         x.expired,
         x.directly_observed,
-        coalesce(trim(x.strengths), '') <> '' or coalesce(trim(x.improvement), '') <> '' as has_narrative,
+        narrative(x.strengths, x.improvement, x.comment) is not null as has_narrative,
         length(trim(coalesce(x.improvement, ''))) >= $actionable_min_chars as actionable
     from assessments as x
     join residents as r on r.resident_id = x.resident_id

@@ -12,11 +12,11 @@ select
     m.person_id,
     p.name,
     m.roles,
-    (
+    coalesce((
         select list(i.identity order by i.identity)
         from sign_in_identities as i
         where i.person_id = m.person_id
-    ) as identities
+    ), []) as identities
 from members as m
 join people as p on p.person_id = m.person_id
 order by p.name

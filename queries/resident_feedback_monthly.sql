@@ -9,7 +9,7 @@ with items as (
         x.form_type as opportunity,
         x.expired,
         x.directly_observed,
-        coalesce(trim(x.strengths), '') <> '' or coalesce(trim(x.improvement), '') <> '' as has_narrative
+        narrative(x.strengths, x.improvement, x.comment) is not null as has_narrative
     from assessments as x
     where x.resident_id = $resident_id and x.assessment_date <= $as_of
 

@@ -10,7 +10,7 @@ with items as (
         x.stakes,
         x.expired,
         x.directly_observed,
-        trim(concat_ws(' ', x.strengths, x.improvement)) as narrative,
+        narrative(x.strengths, x.improvement, x.comment) as narrative,
         length(trim(coalesce(x.improvement, ''))) >= $actionable_min_chars as actionable
     from assessments as x
     where x.resident_id = $resident_id and x.assessment_date <= $as_of
@@ -23,14 +23,14 @@ with items as (
         'low',
         false,
         false,
-        trim(concat_ws(' ', c.plan_strengths, c.plan_improvement, c.plan_exposure)),
+        nullif(trim(concat_ws(' ', c.plan_strengths, c.plan_improvement, c.plan_exposure)), ''),
         length(trim(coalesce(c.plan_improvement, ''))) >= $actionable_min_chars
     from coaching_sessions as c
     where c.resident_id = $resident_id and c.status = 'held' and c.scheduled_date <= $as_of
 ),
 
 visible_items as (
-    select *, narrative <> '' as has_narrative
+    select *, narrative is not null as has_narrative
     from items
     where $resident_id in (select resident_id from visible_residents($viewer))
 ),

@@ -145,7 +145,7 @@ def test_rejected_rows_file_keeps_the_whole_row_under_the_files_names(tiny_file,
                                            "Type", "Situation Context", "Feedback", "Professionalism Safety",
                                            "EPA Expired"]
     assert rejected.loc[0, "Rating"] == "Superb" and rejected.loc[0, "rejected: row"] == "3"
-    assert rejected.loc[0, "rejected: reason"].startswith("entrustment: not a rating the dashboard knows")
+    assert rejected.loc[0, "rejected: reason"].startswith("Rating: not a rating the dashboard knows")
     con = db.connect(tiny_file)
     try:
         assert con.execute("select count(*) from import_rejections").fetchone() == (2,)
@@ -171,7 +171,7 @@ def test_the_date_order_is_stated_on_the_command_line_for_any_format(tiny_file, 
                       "11/05/2026,Avery Stone,E2,Dr. Alex Kim,Faculty,I needed to prompt,Direct observation,,,,No\n")
     refused = cli(export, "--program", "P1", "--database", tiny_file)
     assert refused.returncode == 1
-    assert ("row 2, assessment_date: '04/05/2026': ambiguous date: no date in the column tells whether it is day or "
+    assert ("row 2, Date: '04/05/2026': ambiguous date: no date in the column tells whether it is day or "
             "month first; state the order when importing (--date-order day-first or month-first on the command line"
             in refused.stdout)
     stated = cli(export, "--program", "P1", "--database", tiny_file, "--date-order", "day-first")

@@ -108,7 +108,8 @@ def test_eportfolio_report_read_as_the_platform_lays_it_out(tiny_rw, tmp_path):
     # The mean entrustment is that of the levels observers gave (4 and 5): no level is made up for
     # "Achieved" or "In Progress".
     assert progress.set_index("epa_code").loc["C 1", "mean_entrustment"] == 4.5
-    notes = tiny_rw.execute("select strengths from assessments where resident_id = 'R1' and form_type = 'field_note' "
+    # The platform's one Feedback column is a comment, not strengths: it does not say which it is.
+    notes = tiny_rw.execute("select comment from assessments where resident_id = 'R1' and form_type = 'field_note' "
                             "and import_id = $i order by assessment_date", {"i": report.import_id}).fetchall()
     assert notes == [("Thoughtful family meeting.",), ("Owned a missed result.",)]
     again = run_import(tiny_rw, data, "avery.xlsx", "P1", "AD1")
@@ -124,7 +125,7 @@ def test_eportfolio_summary_differences_are_explained_per_epa(tiny_rw, tmp_path)
         ("EPA Observations", 13, "entrustment",
          "not a rating the dashboard knows: 'Almost there' (1-5, or the scale's words; see docs/importing.md)")]
     assert report.checks == [
-        "C 1: the report says 5 observations, the dashboard keeps 4; rejected rows of this EPA: 13.",
+        "C 1: the report says 5 observations (expired included), the dashboard keeps 4; rejected rows of this EPA: 13.",
         "C 1: the report says 1 in progress, the dashboard keeps 0; rejected rows of this EPA: 13."]
 
 

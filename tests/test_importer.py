@@ -178,7 +178,7 @@ def test_elentra_export(tiny_rw):
     assert [c[1] for c in report.created["people"]] == ["Dr. Nina Novak"]
     rows = tiny_rw.execute("""
         select r.name, p.name, x.assessment_date, x.epa_code, x.entrustment, x.directly_observed, x.expired, x.flag,
-            x.strengths
+            x.comment
         from assessments as x join residents as r using (resident_id) join people as p on p.person_id = x.assessor_id
         where x.assessment_id like 'EL-%' order by x.assessment_date""").fetchall()
     assert rows == [
@@ -429,3 +429,25 @@ def test_command_line_imports_several_files(tiny_file, tmp_path):
     assert "may.csv: canonical assessments\nrows read 4 = loaded 1 + updated 0 + rejected 1 + duplicates skipped 2" \
         in done.stdout
     assert pd.read_csv(tmp_path / "rej.csv")["rejected: file"].tolist() == ["may.csv"]
+
+
+ELENTRA_HEADER = ("Date,Resident Name,EPA,Observer Name,Observer Type,Rating,Type,Situation Context,Feedback,"
+                  "Professionalism Safety,EPA Expired")
+
+
+def test_elentra_words_as_people_type_them(tiny_rw):
+    """What real exports hold: a typographic apostrophe in the scale's words, a name typed with two
+    spaces, and "N/A" (or "-", "none") for no concern."""
+    rows = [
+        "2026-05-04,Avery  Stone,E2,Dr. Alex Kim,Faculty,I didn’t need to be there,Direct observation,,Great.,N/A,No",
+        "2026-05-05,avery stone,E2,Dr.  Alex Kim,Faculty,I needed to prompt,Direct observation,,Slow.,-,No",
+        "2026-05-06,Avery Stone,E2,Dr. Alex Kim,Faculty,I had to talk them through,Direct,,Unsafe.,Left the bay "
+        "unattended,No",
+    ]
+    report = run_import(tiny_rw, "\n".join([ELENTRA_HEADER, *rows]).encode(), "elentra.csv", "P1", "AD1")
+    assert (report.loaded, report.rejected) == (3, 0) and not report.created["residents"]
+    stored = tiny_rw.execute("""
+        select resident_id, assessor_id, entrustment, flag, comment from assessments where assessment_id like 'EL-%'
+        order by assessment_date""").fetchall()
+    assert stored == [("R1", "A1", 5, None, "Great."), ("R1", "A1", 3, None, "Slow."),
+                      ("R1", "A1", 2, "professionalism", "Unsafe.")]

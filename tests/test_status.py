@@ -149,6 +149,12 @@ def test_a_resident_without_a_stage_is_not_enough_evidence_and_says_so():
     assert status.reasons[0].text.startswith("No stage recorded on this date")
 
 
+def test_a_flag_makes_a_resident_red_even_without_a_stage():
+    status = resident_status([], None, 0.0, 1, "2026-06-15", CONFIG)
+    assert status.light == RED
+    assert [r.short for r in status.reasons] == ["1 flag", "no stage recorded"]
+
+
 def test_needing_attention_lists_red_then_amber_then_unready_epas():
     status = resident([evidence(epa_code="C 1", observations=0), evidence(epa_code="C 2", current_level=3.4),
                        evidence(epa_code="C 3", current_level=2.9), evidence(epa_code="C 4")])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cbme.imports.exports import directly_observed, flag, flag_comment, legacy_id, role, with_content_ids
 from cbme.imports.reading import Sheet, Staging
-from cbme.imports.validation import TRUE_WORDS, Part, part_relation
+from cbme.imports.validation import TRUE_WORDS, Part, file_columns, part_relation
 
 COLUMNS = ["Date", "Resident Name", "EPA", "Observer Name", "Observer Type", "Rating", "Type",
            "Situation Context", "Feedback", "Professionalism Safety", "EPA Expired"]
@@ -31,11 +31,11 @@ def assessments(staging: Staging, sheet: Sheet, program_id: str) -> Part:
         "form_type": "'epa_observation'", "assessment_date": cell["Date"], "epa_code": cell["EPA"],
         "entrustment": f"case when {expired} then null else {cell['Rating']} end",
         "directly_observed": directly_observed(cell["Type"]), "stakes": "'low'",
-        "context": cell["Situation Context"], "strengths": cell["Feedback"],
+        "context": cell["Situation Context"], "comment": cell["Feedback"],
         "flag": flag(cell["Professionalism Safety"]), "flag_comment": flag_comment(cell["Professionalism Safety"]),
         "expired": f"coalesce({cell['EPA Expired']}, 'no')",
     }
     relation = part_relation(staging, "assessments", cells, identified,
                              carried={"__legacy_id": legacy_id("EL-", [cell[c] for c in LEGACY_KEY])})
     return Part("assessments", sheet, relation, sheet.rows, names=("resident_id", "assessor_id"),
-                carried=("__legacy_id",))
+                carried=("__legacy_id",), sources=file_columns(sheet, cells))

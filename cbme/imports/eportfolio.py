@@ -20,7 +20,7 @@ from collections import Counter
 from cbme.imports.exports import directly_observed, flag, flag_comment, legacy_id, role, with_content_ids
 from cbme.imports.reading import ImportFailed, Staging
 from cbme.imports.tables import tables
-from cbme.imports.validation import MONTH_FIRST, Part, part_relation
+from cbme.imports.validation import MONTH_FIRST, Part, file_columns, part_relation
 from cbme.imports.workbooks import find_header, sheet_from_rows
 
 FORMAT = "Royal College ePortfolio observation summary"
@@ -167,7 +167,7 @@ def _observations(staging: Staging, observations: list, scope: dict) -> Part:
         "entrustment": f"case when not {expired} and {achievement} is null then {rating} end",
         "achievement": f"case when not {expired} then {achievement} end",
         "directly_observed": directly_observed(cell["Type"]), "stakes": "'low'",
-        "context": cell["Situation/Context"], "strengths": cell["Feedback"],
+        "context": cell["Situation/Context"], "comment": cell["Feedback"],
         "flag": flag(cell["Professional and Safety Comments"]),
         "flag_comment": flag_comment(cell["Professional and Safety Comments"]),
         "expired": f"case when {expired} then 'yes' else 'no' end",
@@ -178,7 +178,7 @@ def _observations(staging: Staging, observations: list, scope: dict) -> Part:
     relation = part_relation(staging, "assessments", cells, identified, {"learner": scope["learner"]},
                              carried={"__legacy_id": legacy})
     return Part("assessments", sheet, relation, sheet.rows, names=("resident_id", "assessor_id"),
-                carried=("__legacy_id",))
+                carried=("__legacy_id",), sources=file_columns(sheet, cells))
 
 
 def _narratives(staging: Staging, grids, scope: dict, observations) -> Part:
@@ -210,11 +210,11 @@ def _narratives(staging: Staging, grids, scope: dict, observations) -> Part:
         "assessment_id": "'RCN-' || __content_id", "resident_id": "$learner", "assessor_id": cell["Observer Name"],
         "assessor_role": role(cell["Observer Type"]), "form_type": "'field_note'",
         "assessment_date": f"coalesce({cell['Date of Completion']}, {cell['Date of Observation']})",
-        "directly_observed": "'no'", "stakes": "'low'", "strengths": cell["Feedback"], "flag": flag(comment),
+        "directly_observed": "'no'", "stakes": "'low'", "comment": cell["Feedback"], "flag": flag(comment),
         "flag_comment": flag_comment(comment), "expired": "'no'",
     }
     legacy = legacy_id("RCN-", ["$learner", cell["Observer Name"], cell["Date of Completion"], cell["Feedback"]])
     relation = part_relation(staging, "assessments", cells, identified, {"learner": scope["learner"]},
                              carried={"__legacy_id": legacy})
     return Part("assessments", sheet, relation, sheet.rows, names=("resident_id", "assessor_id"), skipped=skipped,
-                carried=("__legacy_id",))
+                carried=("__legacy_id",), sources=file_columns(sheet, cells))

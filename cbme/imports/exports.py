@@ -15,7 +15,9 @@ from __future__ import annotations
 from cbme.imports.tables import tables
 
 ROLES = tables()["people"].column("default_role").allowed
-NO_CONCERN = ["0", "no", "n", "false", "none"]
+# What an export writes for "no concern" (anything else is a concern, and raises a flag).
+NO_CONCERN = ["0", "no", "n", "false", "none", "nil", "n/a", "na", "not applicable", "-", "no concern",
+              "no concerns"]
 
 
 def role(observer_type: str) -> str:
@@ -34,8 +36,8 @@ def directly_observed(kind: str) -> str:
 
 def flag(concern: str) -> str:
     """SQL: the flag a concern comment raises (patient safety when it mentions safety, else
-    professionalism); an empty comment or a no-word (0, no, N) raises none."""
-    lowered = f"lower({concern})"
+    professionalism); an empty comment or a no-word (NO_CONCERN: 0, no, N, N/A...) raises none."""
+    lowered = f"regexp_replace(trim(lower({concern})), '\\s+', ' ', 'g')"
     return (f"case when {concern} is null or list_contains({NO_CONCERN!r}, {lowered}) then null "
             f"when contains({lowered}, 'safety') then 'patient safety' else 'professionalism' end")
 

@@ -11,7 +11,7 @@ import tomllib
 from cbme.imports.exports import with_content_ids
 from cbme.imports.reading import ImportFailed, Sheet, Staging
 from cbme.imports.tables import TABLE_ORDER, tables
-from cbme.imports.validation import Params, Part, part_relation
+from cbme.imports.validation import Params, Part, file_columns, part_relation
 
 SECTIONS = ("columns", "constants", "values", "lists", "match_names")
 # Tables whose rows are events: without an id column their id comes from their content.
@@ -95,5 +95,6 @@ def apply_mapping(staging: Staging, mapping: dict, sheets: list[Sheet], file_nam
             cells[key] = f"'{CONTENT_ID_PREFIXES[table]}' || __content_id"
         parts.append(Part(table, source, part_relation(staging, table, cells, relation, params), source.rows,
                           names=tuple(spec.get("match_names", {})),
-                          date_format=spec.get("date_format", mapping.get("date_format"))))
+                          date_format=spec.get("date_format", mapping.get("date_format")),
+                          sources=file_columns(source, cells)))
     return sorted(parts, key=lambda part: TABLE_ORDER.index(part.table))

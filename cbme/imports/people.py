@@ -1,5 +1,5 @@
 """Residents and observers that exports name rather than number: matched to the program's stored
-residents and the stored people by name (case-insensitively), or created, set-based in the staging
+residents and the stored people by name (case and runs of spaces aside), or created, set-based in the staging
 database. The stored names come in first (known_people); a name only rejected rows carry creates no
 one (keep_creations_in_use). A new resident's id is R- and the hash of program and name, a new
 person's P- and the hash of the name, so the same name gets the same id in every import."""
@@ -12,17 +12,19 @@ from cbme.imports.reading import Staging
 from cbme.imports.tables import tables
 from cbme.imports.validation import Part
 
-NEW_RESIDENT = "'R-' || left(sha1($program || lower({name})), 10)"
-NEW_PERSON = "'P-' || left(sha1(lower({name})), 10)"
+# A name as matched: case and runs of spaces aside ("Amelia  Chen" is Amelia Chen).
+NAME_KEY = "regexp_replace(trim(lower({name})), '\\s+', ' ', 'g')"
+NEW_RESIDENT = "'R-' || left(sha1($program || " + NAME_KEY + "), 10)"
+NEW_PERSON = "'P-' || left(sha1(" + NAME_KEY + "), 10)"
 
 
 def known_people(staging: Staging, cursor, program_id: str) -> None:
     """Copy into staging what matching and the reference checks need of the stored data: the
     program's residents, everyone's names, and the program's EPA catalogue (small tables)."""
     for name, sql, params in [
-        ("stored_residents", "select resident_id, lower(name) as name_key from residents where program_id = $p",
-         {"p": program_id}),
-        ("stored_people", "select person_id, lower(name) as name_key from people", {}),
+        ("stored_residents", f"select resident_id, {NAME_KEY.format(name='name')} as name_key from residents "
+                             "where program_id = $p", {"p": program_id}),
+        ("stored_people", f"select person_id, {NAME_KEY.format(name='name')} as name_key from people", {}),
         ("stored_epas", "select epa_code, stage, target_entrustment from epas where program_id = $p",
          {"p": program_id}),
     ]:
@@ -47,17 +49,17 @@ def create_named(staging: Staging, part: Part, program_id: str) -> None:
         staging.execute(f"""
             insert into created_residents
             select {NEW_RESIDENT.format(name="resident_id")}, $program, min(resident_id), min({dated}) from {rows}
-            where lower(resident_id) not in (select name_key from stored_residents)
+            where {NAME_KEY.format(name="resident_id")} not in (select name_key from stored_residents)
               and {NEW_RESIDENT.format(name="resident_id")} not in (select resident_id from created_residents)
-            group by lower(resident_id)
+            group by {NAME_KEY.format(name="resident_id")}
         """, {"program": program_id})
     if "assessor_id" in part.names:
         staging.execute(f"""
             insert into created_people
             select {NEW_PERSON.format(name="assessor_id")}, min(assessor_id), arg_min(assessor_role, __row) from {rows}
-            where lower(assessor_id) not in (select name_key from stored_people)
+            where {NAME_KEY.format(name="assessor_id")} not in (select name_key from stored_people)
               and {NEW_PERSON.format(name="assessor_id")} not in (select person_id from created_people)
-            group by lower(assessor_id)
+            group by {NAME_KEY.format(name="assessor_id")}
         """)
 
 
@@ -67,12 +69,12 @@ def named_ids(part: Part, alias: str = "kept") -> tuple[dict[str, str], list[str
     replaced, joins = {}, []
     if "resident_id" in part.names:
         joins.append("left join (select name_key, min(resident_id) as id from stored_residents group by all) "
-                     f"as named_r on named_r.name_key = lower({alias}.resident_id)")
+                     f"as named_r on named_r.name_key = {NAME_KEY.format(name=f'{alias}.resident_id')}")
         new = NEW_RESIDENT.format(name=f"{alias}.resident_id")
         replaced["resident_id"] = f"coalesce(named_r.id, {new}) as resident_id"
     if "assessor_id" in part.names:
         joins.append("left join (select name_key, min(person_id) as id from stored_people group by all) as named_p "
-                     f"on named_p.name_key = lower({alias}.assessor_id)")
+                     f"on named_p.name_key = {NAME_KEY.format(name=f'{alias}.assessor_id')}")
         replaced["assessor_id"] = f"coalesce(named_p.id, {NEW_PERSON.format(name=f'{alias}.assessor_id')}) " \
                                   "as assessor_id"
     return replaced, joins

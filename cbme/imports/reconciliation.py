@@ -50,6 +50,12 @@ class Report:
     committed: bool = False
     checks: list[str] = field(default_factory=list)  # the file's own totals against the rows kept: differences
     totals_compared: int = 0  # how many EPAs' own totals the file gave (and were compared)
+    sources: dict[tuple, str] = field(default_factory=dict)  # (sheet, dashboard column) -> the file's column
+
+    def file_column(self, rejection: Rejection) -> str:
+        """The column a rejection is about, named as the file names it where the file has it."""
+        column = rejection.column or ""
+        return self.sources.get((rejection.sheet, column), column)
 
     @property
     def rejected(self) -> int:
@@ -61,7 +67,7 @@ class Report:
     def rejections_frame(self) -> pd.DataFrame:
         """One line per rejected cell: file, sheet, row, column, value and reason (for the page)."""
         return pd.DataFrame([{"file": r.file_name, "sheet": r.sheet or "", "row": r.row_number,
-                              "column": r.column or "", "value": r.value or "", "reason": r.reason}
+                              "column": self.file_column(r), "value": r.value or "", "reason": r.reason}
                              for r in self.sorted_rejections()],
                             columns=["file", "sheet", "row", "column", "value", "reason"])
 
@@ -73,7 +79,7 @@ class Report:
             row = rows.setdefault((r.sheet, r.row_number), {**r.raw, "rejected: file": r.file_name,
                                                             "rejected: sheet": r.sheet, "rejected: row": r.row_number,
                                                             "rejected: reason": []})
-            row["rejected: reason"].append(f"{r.column}: {r.reason}" if r.column else r.reason)
+            row["rejected: reason"].append(f"{self.file_column(r)}: {r.reason}" if r.column else r.reason)
         frame = pd.DataFrame(list(rows.values()))
         if not frame.empty:
             frame["rejected: reason"] = frame["rejected: reason"].map("; ".join)
@@ -202,7 +208,8 @@ def summary_checks(cursor, part: Part, rows: str, program_id: str, rejections: l
                 continue
             why = (f"; rejected rows of this EPA: {', '.join(map(str, rejected))}" if rejected
                    else "; no row of this EPA was rejected, so the report's own rows differ from its total")
-            lines.append(f"{code}: the report says {said} {measure}, the dashboard keeps {kept}{why}.")
+            counted_as = " (expired included)" if measure == "observations" else ""
+            lines.append(f"{code}: the report says {said} {measure}{counted_as}, the dashboard keeps {kept}{why}.")
     return lines
 
 
@@ -233,7 +240,8 @@ def summary_text(report: Report) -> str:
               f"{table} {key}" for table, key in report.held_back[:20]]
     shown = report.sorted_rejections()
     lines += [f"  row {r.row_number}{f' ({r.sheet})' if r.sheet else ''}"
-              f"{f', {r.column}: {r.value or str()!r}' if r.column else ''}: {r.reason}" for r in shown[:50]]
+              f"{f', {report.file_column(r)}: {r.value or str()!r}' if r.column else ''}: {r.reason}"
+              for r in shown[:50]]
     if len(shown) > 50:
         lines.append(f"  ... and {len(shown) - 50} more")
     return "\n".join(lines)

@@ -127,6 +127,7 @@ def check(staging: Staging, data: Path | bytes, file_name: str, context: Context
     for part in parts:
         report.rows_read += part.rows + part.skipped
         report.duplicates += part.skipped
+        report.sources.update({(part.sheet.name, column): name for column, name in part.sources.items()})
         validate(staging, part, context.program_id, date_order)
     if report.rows_read == 0:
         raise ImportFailed(f"{file_name} holds no rows (a header alone is not an import); nothing was imported.")

@@ -14,6 +14,7 @@ ever reach it as parameters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from cbme.imports.reading import Sheet, Staging, raw_json
@@ -63,6 +64,7 @@ class Part:
     date_format: str | None = None
     keep_stored: bool = False
     carried: tuple[str, ...] = ()  # columns of relation beyond the table's, carried with each row (__legacy_id)
+    sources: dict[str, str] = field(default_factory=dict)  # the dashboard's column -> the file's it is read from
     valid: str | None = None  # once validated: the staging table of its typed rows (__ok: passes every rule)
 
 
@@ -77,6 +79,15 @@ def part_relation(staging: Staging, table: str, cells: dict[str, str], source: s
     kind = "table" if params else "view"
     staging.execute(f"create {kind} {name} as select __row, __broken, {', '.join(columns)} from {source}", params)
     return name
+
+
+def file_columns(sheet, cells: dict[str, str]) -> dict[str, str]:
+    """For each of the dashboard's columns that cells read from the sheet, the file's column it is read
+    from, so that a rejection names the column as the file has it: the last the cell's SQL names (the
+    value's own; a condition before it, such as an expired form's, names another)."""
+    header = {sheet.column(name): name for name in sheet.header}
+    found = {column: re.findall(r"\bc\d+\b", sql) for column, sql in cells.items()}
+    return {column: header[refs[-1]] for column, refs in found.items() if refs and refs[-1] in header}
 
 
 class Params(dict):
@@ -133,7 +144,9 @@ def _typed(params: Params, column: Column, x: str, order: str | None, program_id
         return (_lookup(params, {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}, x),
                 "'not yes or no (yes/no, y/n, true/false, 1/0)'")
     if kind == "entrustment":
-        words = f"rtrim(lower({x}), '.')"
+        # (typographic apostrophes and runs of spaces as the plain ones: "I didn’t need to be there")
+        plain = f"translate({x}, {params.add('’‘ʼ')}, {params.add(chr(39) * 3)})"
+        words = f"rtrim(regexp_replace(lower({plain}), '\\s+', ' ', 'g'), '.')"
         bare = f"regexp_replace({words}, {params.add(NUMBERED_WORDS)}, '')"
         word = f"coalesce({_lookup(params, SCALE_WORDS, words)}, {_lookup(params, SCALE_WORDS, bare)})"
         number = f"case when regexp_matches({x}, '^\\d+(\\.0+)?$') then try_cast(try_cast({x} as double) as bigint) end"
