@@ -40,16 +40,16 @@ st.set_page_config(page_title="Competence committee dashboard", page_icon="🎓"
 if "CBME_DATABASE" in os.environ and not ui.database_path().is_file():  # only the default builds the demo
     st.error(f"There is no database file {ui.database_path().name} where CBME_DATABASE points. An administrator "
              "must correct the setting before the dashboard can open.")
-    st.stop()
+    ui.stop_before_pages()
 try:
     ui.connection()
 except (DatabaseLocked, OutdatedDatabase) as error:
     st.error(f"{error} An administrator must resolve this before the dashboard can open.")
-    st.stop()
+    ui.stop_before_pages()
 except duckdb.Error:
     st.error(f"The database file {ui.database_path().name} cannot be opened: it is damaged or not a dashboard "
              "database. An administrator must restore it from a backup.")
-    st.stop()
+    ui.stop_before_pages()
 
 access.acting_from(signin.client_address())  # every audit event of this run says where it came from
 viewer = signin.sign_in()

@@ -71,7 +71,7 @@ def refuse(message: str, identity: str | None = None, sign_out: bool = True, **d
     st.warning(escape_markdown(message))
     if sign_out:
         sign_out_button()
-    st.stop()
+    ui.stop_before_pages()
 
 
 def trusted_proxies() -> set[str]:
@@ -89,7 +89,7 @@ def sign_in() -> Viewer:
             st.title("Competence committee dashboard")
             st.write("Resident assessment records are confidential. Sign in with your institution account.")
             st.button("Sign in", on_click=st.login, type="primary", key="frame_sign_in")
-            st.stop()
+            ui.stop_before_pages()
         identities = [st.user.get("email"), st.user.get("sub")]
     elif current == "header":
         header = os.environ[TRUSTED_HEADER]

@@ -204,6 +204,16 @@ def leave_folder_multipage_mode() -> None:
         st.rerun()
 
 
+def stop_before_pages() -> None:
+    """End a run that shows only a message (no database, no sign-in). The navigation is hidden and every
+    page's address leads to the message, so neither the pages/ folder's files nor "page not found" show."""
+    silent = [st.Page(lambda: None, title="Competence committee dashboard", default=True)] + [
+        st.Page(lambda: None, title="Competence committee dashboard", url_path=page.stem)
+        for page in sorted((db.ROOT / "pages").glob("*.py"))]
+    st.navigation(silent, position="hidden")
+    st.stop()
+
+
 def view() -> View:
     leave_folder_multipage_mode()
     if "frame_view" not in st.session_state:
