@@ -6,20 +6,21 @@ import os
 import duckdb
 import streamlit as st
 
-from cbme import access, signin, ui
-from cbme.db import DatabaseLocked, OutdatedDatabase
-from cbme.markup import escape_markdown
+from cbme.app import signin, ui
+from cbme.app.markup import escape_markdown
+from cbme.store import access
+from cbme.store.db import DatabaseLocked, OutdatedDatabase
 
 # Each page with the roles that may open it; a page is listed only for those roles.
 COMMITTEE = {"program_lead", "committee_chair", "committee_member"}
 PAGES = [
-    ("pages/meeting.py", "Committee meeting", ":material/groups:", "meeting", COMMITTEE),
-    ("pages/resident.py", "Resident progression", ":material/person:", "resident", COMMITTEE | {"coach"}),
-    ("pages/coaching.py", "My coachees", ":material/diversity_3:", "coaching", {"coach"}),
-    ("pages/oversight.py", "Program oversight", ":material/monitoring:", "oversight", {"program_lead"}),
-    ("pages/access.py", "People and access", ":material/manage_accounts:", "access", {"admin", "program_lead"}),
-    ("pages/imports.py", "Imports", ":material/upload_file:", "imports", {"admin"}),
-    ("pages/audit.py", "Audit trail", ":material/policy:", "audit", {"admin"}),
+    ("views/meeting.py", "Committee meeting", ":material/groups:", "meeting", COMMITTEE),
+    ("views/resident.py", "Resident progression", ":material/person:", "resident", COMMITTEE | {"coach"}),
+    ("views/coaching.py", "My coachees", ":material/diversity_3:", "coaching", {"coach"}),
+    ("views/oversight.py", "Program oversight", ":material/monitoring:", "oversight", {"program_lead"}),
+    ("views/access.py", "People and access", ":material/manage_accounts:", "access", {"admin", "program_lead"}),
+    ("views/imports.py", "Imports", ":material/upload_file:", "imports", {"admin"}),
+    ("views/audit.py", "Audit trail", ":material/policy:", "audit", {"admin"}),
 ]
 
 
@@ -32,7 +33,6 @@ def default_as_of() -> dt.date:
         return dt.date.today()
 
 
-ui.leave_folder_multipage_mode()
 # The tab's icon is an emoji, which the browser draws itself: a material icon there is fetched from
 # Google's servers, which a hospital network may not reach.
 st.set_page_config(page_title="Competence committee dashboard", page_icon="🎓", layout="wide")

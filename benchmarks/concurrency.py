@@ -34,8 +34,9 @@ from playwright.async_api import async_playwright
 
 from benchmarks.datasets import END_DATE
 from benchmarks.timed_server import RUN_LOG, read_runs
-from cbme import db, meeting
 from cbme.config import program_config
+from cbme.rules import meeting
+from cbme.store import db
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server
 
 HEADER = "X-Forwarded-Email"

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from cbme import db, demo
 from cbme.imports import Report, import_files
-from cbme.load import load_canonical
+from cbme.store import db, demo
+from cbme.store.load import load_canonical
 
 ASSESSMENTS_PER_RESIDENT = 430  # what the generator produces on average over a resident's history
 RESIDENTS_PER_PROGRAM = 60

@@ -44,10 +44,10 @@ def export(path: Path, rows: range, rating=lambda i: 1 + i % 5) -> Path:
 def measure(paths: list[Path], rows: int, folder: Path, rejected: int = 0) -> dict[str, float]:
     """One import of the files into a fresh database file, in this (child) process: its phases, total
     and the process's peak memory."""
-    from cbme import db
     from cbme.imports import import_files
     from cbme.imports.cli import open_database
-    from cbme.load import load_canonical
+    from cbme.store import db
+    from cbme.store.load import load_canonical
 
     database = Path(tempfile.mkdtemp(dir=folder)) / "bench.duckdb"
     con = db.connect(database)

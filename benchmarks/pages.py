@@ -31,27 +31,27 @@ from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
 from benchmarks.datasets import END_DATE, peak_rss_mib
 from benchmarks.timed_server import time_script_runs
-from cbme import db
-from cbme.labels import OVERSIGHT_TABS, RESIDENT_TABS
+from cbme.store import db
+from cbme.vocabulary import OVERSIGHT_TABS, RESIDENT_TABS
 from tests.apptest import AUTH
 
 ROOT = Path(__file__).resolve().parent.parent
 # page -> (script, who views it, the query parameter naming its subject, extra query parameters)
 PAGES = {
-    "Committee meeting": ("pages/meeting.py", "program_lead", None, {}),
-    "Resident progression": ("pages/resident.py", "program_lead", "resident", {}),
-    "Resident, meeting view": ("pages/resident.py", "program_lead", "resident", {"meeting": END_DATE.isoformat()}),
+    "Committee meeting": ("views/meeting.py", "program_lead", None, {}),
+    "Resident progression": ("views/resident.py", "program_lead", "resident", {}),
+    "Resident, meeting view": ("views/resident.py", "program_lead", "resident", {"meeting": END_DATE.isoformat()}),
     # The resident page's other tabs, each opened by its link (only the open tab runs).
-    **{f"Resident: {tab.lower()}": ("pages/resident.py", "program_lead", "resident", {"section": tab})
+    **{f"Resident: {tab.lower()}": ("views/resident.py", "program_lead", "resident", {"section": tab})
        for tab in RESIDENT_TABS[1:]},
-    "My coachees": ("pages/coaching.py", "coach", "coachee", {}),
-    "Program oversight": ("pages/oversight.py", "program_lead", None, {}),
+    "My coachees": ("views/coaching.py", "coach", "coachee", {}),
+    "Program oversight": ("views/oversight.py", "program_lead", None, {}),
     # Its other tabs, each opened by its link.
-    **{f"Oversight: {tab.lower()}": ("pages/oversight.py", "program_lead", None, {"oversight_section": tab})
+    **{f"Oversight: {tab.lower()}": ("views/oversight.py", "program_lead", None, {"oversight_section": tab})
        for tab in OVERSIGHT_TABS[1:]},
-    "People and access": ("pages/access.py", "admin", None, {}),
-    "Imports": ("pages/imports.py", "admin", None, {}),
-    "Audit trail": ("pages/audit.py", "admin", None, {}),
+    "People and access": ("views/access.py", "admin", None, {}),
+    "Imports": ("views/imports.py", "admin", None, {}),
+    "Audit trail": ("views/audit.py", "admin", None, {}),
 }
 
 
@@ -123,7 +123,7 @@ def measure(database: Path, page: str, runs: int) -> dict:
 
     db.query = recorded
     cold = run_page(page, who, subjects[0])
-    from cbme import ui  # after the cold run, which loads the app's modules as a fresh server would
+    from cbme.app import ui  # after the cold run, which loads the app's modules as a fresh server would
 
     warm = [run_page(page, who, subjects[0]) for _ in range(runs)]
     uncached, per_run_calls = [], []

@@ -193,8 +193,8 @@ def plots(results: dict, out_dir: Path) -> list[Path]:
     import plotly.io as pio
     from plotly.subplots import make_subplots
 
-    from cbme.charts import MARKERS
-    from cbme.labels import SERIES_COLOURS
+    from cbme.app.charts import MARKERS
+    from cbme.vocabulary import SERIES_COLOURS
 
     labels = list(results["sizes"])
     assessments = [results["sizes"][label]["dataset"]["assessments"] for label in labels]

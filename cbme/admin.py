@@ -20,12 +20,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from cbme import access, db
-from cbme.access import command_line_actor
 from cbme.imports.cli import open_database
 from cbme.imports.reading import ImportFailed
 from cbme.imports.reconciliation import summary_text
 from cbme.imports.run import run_import
+from cbme.store import access, db
+from cbme.store.access import command_line_actor
 
 
 def create_program(con, program_id: str, name: str, discipline: str | None = None) -> bool:

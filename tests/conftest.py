@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from cbme import db, demo, ui
-from cbme.load import load_canonical
+from cbme.app import ui
+from cbme.store import db, demo
+from cbme.store.load import load_canonical
 from tests.apptest import AUTH  # importing it also makes AppTest start runs in navigation mode
 
 FIXTURES = Path(__file__).parent / "fixtures"

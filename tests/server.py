@@ -1,7 +1,7 @@
 """A dashboard server and a headless Chromium for browser tests and screenshots.
 
 The browser is Debian's Chromium (installed by the Makefile), driven by Playwright through its
-executable path (cbme.browser): Playwright's own browser downloads are not used.
+executable path (cbme.app.browser): Playwright's own browser downloads are not used.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from cbme.browser import CHROMIUM_FLAGS, chromium_path  # noqa: F401  (the tests' browser is the packet's)
+from cbme.app.browser import CHROMIUM_FLAGS, chromium_path  # noqa: F401  (the tests' browser is the packet's)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Sign-in by an authenticating proxy's header, believed from loopback: the browser tests' "proxy" is the

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cbme import access, db
-from cbme.db import query
+from cbme.store import access, db
+from cbme.store.db import query
 
 TODAY = dt.date.today()
 AUDIT = dict(actions=[], actor_search="", resident_search="", date_from=TODAY - dt.timedelta(days=1),

@@ -7,8 +7,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cbme import db, ui
-from cbme.labels import OVERSIGHT_TABS
+from cbme.app import ui
+from cbme.store import db
+from cbme.vocabulary import OVERSIGHT_TABS
 from tests.conftest import DEMO_END
 
 DEMO_USERS = ["Program lead", "Committee chair", "Committee member", "Coach"]
@@ -54,7 +55,7 @@ def demo_users(demo_database) -> dict[str, str]:
 def app(demo_database, demo_users, monkeypatch):
     monkeypatch.setenv("CBME_DATABASE", str(demo_database))
 
-    def start(user: str = "Program lead", page: str = "pages/resident.py", **query_params) -> AppTest:
+    def start(user: str = "Program lead", page: str = "views/resident.py", **query_params) -> AppTest:
         """The app as the demo user of that kind (named in the address, as a link would), on page."""
         at = AppTest.from_file("../dashboard.py", default_timeout=60)
         at.query_params.update({"as_of": DEMO_END.isoformat(), "demo_user": demo_users[user], **query_params})
@@ -178,12 +179,12 @@ def test_evidence_and_plan_tables_are_built_only_when_opened(app, facts):
 
 
 # Every page, with a demo user allowed to open it; the resident page once per tab.
-EVERY_PAGE = [("Program lead", "pages/meeting.py", {}),
-              ("Coach", "pages/coaching.py", {}), ("Administrator", "pages/access.py", {}),
-              ("Administrator", "pages/imports.py", {}), ("Administrator", "pages/audit.py", {})] + [
-              ("Committee member", "pages/resident.py", {"section": s, "meeting": DEMO_END.isoformat()})
+EVERY_PAGE = [("Program lead", "views/meeting.py", {}),
+              ("Coach", "views/coaching.py", {}), ("Administrator", "views/access.py", {}),
+              ("Administrator", "views/imports.py", {}), ("Administrator", "views/audit.py", {})] + [
+              ("Committee member", "views/resident.py", {"section": s, "meeting": DEMO_END.isoformat()})
               for s in SECTIONS] + [
-              ("Program lead", "pages/oversight.py", {"oversight_section": s}) for s in OVERSIGHT_TABS]
+              ("Program lead", "views/oversight.py", {"oversight_section": s}) for s in OVERSIGHT_TABS]
 
 
 def test_no_page_changes_a_shared_query_result(app, monkeypatch):

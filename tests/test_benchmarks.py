@@ -3,7 +3,7 @@
 from benchmarks import scale
 from benchmarks.import_speed import export, measure
 from benchmarks.pages import PAGES
-from cbme.db import QUERIES
+from cbme.store.db import QUERIES
 
 # Queries only the demo users' sign-in runs (the benchmark signs in through single sign-on).
 DEMO_ONLY = {"dashboard_meta", "demo_users"}

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from cbme import db
+from cbme.store import db
 from tests.conftest import DEMO_END
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
 
@@ -115,22 +115,21 @@ def test_server_log_holds_no_names_or_narratives(served):
 
 
 @pytest.mark.parametrize("database", ["missing", "damaged"])
-def test_a_database_that_cannot_open_is_named_and_nothing_else_is_offered(database, tmp_path):
+def test_a_database_that_cannot_open_is_named_and_nothing_else_is_offered(database, tmp_path, served):
     path = tmp_path / "dashboard.duckdb"
     if database == "damaged":
         path.write_bytes(b"not a database at all" * 100)
-    with dashboard_server(path) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with dashboard_server(path) as url:
         for address in ("", "meeting"):
-            page = browser.new_page()
+            page = served["browser"].new_page()
             page.goto(f"{url}/{address}")
             wait_for_script(page)
             said = ("There is no database file dashboard.duckdb where CBME_DATABASE points" if database == "missing"
                     else "The database file dashboard.duckdb cannot be opened: it is damaged")
             expect(page.get_by_test_id("stAlert").filter(has_text=said)).to_be_visible()
-            # No page is listed (not even the pages/ folder's file names) and no "page not found".
+            # No page is listed and no "page not found".
             assert page.get_by_test_id("stSidebarNav").count() == 0
             assert page.get_by_text("Page not found").count() == 0
             assert page.get_by_test_id("stException").count() == 0
-        browser.close()
+            page.close()
     assert path.exists() == (database == "damaged")

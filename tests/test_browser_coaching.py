@@ -6,7 +6,7 @@ import shutil
 
 from playwright.sync_api import expect, sync_playwright
 
-from cbme import db
+from cbme.store import db
 from tests.conftest import DEMO_END
 from tests.server import CHROMIUM_FLAGS, PROXY_SIGN_IN, chromium_path, dashboard_server, wait_for_script
 

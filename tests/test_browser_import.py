@@ -7,8 +7,8 @@ import pandas as pd
 from openpyxl import load_workbook
 from playwright.sync_api import expect, sync_playwright
 
-from cbme import db
 from cbme.imports import tables
+from cbme.store import db
 from tests.conftest import FIXTURES
 from tests.server import CHROMIUM_FLAGS, PROXY_SIGN_IN, chromium_path, dashboard_server, download, wait_for_script
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from cbme import db
-from cbme.browser import CHROMIUM_FLAGS, chromium_path
+from cbme.app.browser import CHROMIUM_FLAGS, chromium_path
+from cbme.store import db
 from tests.server import dashboard_server, download, wait_for_script
 
 MEETING = "2026-12-15"  # the demo's next scheduled meeting after its last day (tests.conftest.DEMO_END)

@@ -8,7 +8,7 @@ import pytest
 from oidc_provider_mock import User, run_server_in_thread
 from playwright.sync_api import expect, sync_playwright
 
-from cbme import db
+from cbme.store import db
 from tests.server import CHROMIUM_FLAGS, PROXY_SIGN_IN, chromium_path, dashboard_server, free_port, wait_for_script
 
 
@@ -118,8 +118,7 @@ def test_trusted_header_mode(database, browser):
 
 
 def test_sessions_arriving_together_on_a_fresh_server_each_get_their_page(database, browser):
-    # The first run of a server process switches Streamlit out of its older pages/ folder mode; runs
-    # that began in that mode at the same moment must still go through the frame.
+    # Several first runs of a server process at the same moment each go through the frame.
     (lead_email, lead_name), _, _ = people(database)
     with dashboard_server(database, env=PROXY_SIGN_IN) as url:
         context = browser.new_context(extra_http_headers={"X-Forwarded-Email": lead_email})

@@ -8,9 +8,9 @@ import pickle
 import pandas as pd
 import plotly.io as pio
 
-from cbme import charts, ui
-from cbme.db import query
-from cbme.labels import OKABE_ITO
+from cbme.app import charts, ui
+from cbme.store.db import query
+from cbme.vocabulary import OKABE_ITO
 from tests.conftest import AS_OF
 
 R1 = dict(viewer="C1", resident_id="R1", as_of=AS_OF)
@@ -171,7 +171,7 @@ def _every_chart(tiny) -> dict:
 
 
 def test_charts_built_without_plotly_checks_send_what_checked_charts_send(tiny, monkeypatch):
-    """Charts skip plotly's property checks (cbme.charts.VALIDATE); built with them, every chart must be
+    """Charts skip plotly's property checks (cbme.app.charts.VALIDATE); built with them, every chart must be
     accepted (plotly raises on a property it does not know or a value it refuses) and must send the
     browser the same figure, so the plain dicts are written in plotly's own schema."""
     sent = {}

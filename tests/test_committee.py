@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cbme import db
-from cbme.access import NotAllowed
-from cbme.committee import (
+from cbme.store import db
+from cbme.store.access import NotAllowed
+from cbme.store.committee import (
     add_to_agenda,
     assign_reviewers,
     present_resident,
@@ -17,7 +17,7 @@ from cbme.committee import (
     schedule_meeting,
     write_reviewer_note,
 )
-from cbme.db import query
+from cbme.store.db import query
 
 MEETING = dt.date(2026, 6, 30)
 

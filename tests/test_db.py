@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from cbme import db
-from cbme.load import load_canonical
+from cbme.store import db
+from cbme.store.load import load_canonical
 from tests.conftest import FIXTURES
 
 
@@ -43,7 +43,7 @@ def test_each_load_bumps_the_data_version():
 
 
 def test_the_dashboard_reads_the_data_version_again_only_after_a_write(tiny_file):
-    from cbme import ui
+    from cbme.app import ui
 
     database = str(tiny_file)
     con = ui._open(database)

@@ -5,11 +5,11 @@ import threading
 
 import pytest
 
-from cbme import db
-from cbme.access import NotAllowed
-from cbme.db import query
-from cbme.decisions import Decision, Recused, record_decision
-from cbme.status import AMBER, GREEN, NO_EVIDENCE, RED
+from cbme.rules.status import AMBER, GREEN, NO_EVIDENCE, RED
+from cbme.store import db
+from cbme.store.access import NotAllowed
+from cbme.store.db import query
+from cbme.store.decisions import Decision, Recused, record_decision
 
 MEETING = dt.date(2026, 6, 30)
 # R1's last decision (2025-12-15) took two actions: every decision after it says what became of them.

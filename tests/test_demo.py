@@ -6,8 +6,8 @@ import hashlib
 import duckdb
 import pytest
 
-from cbme import db, demo
-from cbme.db import query
+from cbme.store import db, demo
+from cbme.store.db import query
 from tests.conftest import DEMO_END
 
 

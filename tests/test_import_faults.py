@@ -13,8 +13,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from cbme import db
 from cbme.imports import ImportFailed, run_import, tables
+from cbme.store import db
 from tests.test_importer import ROWS, canonical, count
 
 

@@ -12,10 +12,10 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from cbme import db
 from cbme.imports import ImportFailed, load_mapping, run_import
 from cbme.imports.validation import MONTH_FIRST
-from cbme.load import load_canonical
+from cbme.store import db
+from cbme.store.load import load_canonical
 
 HEADER = ["Observer Name", "Observer Type", "Rating Given", "Type", "Situation/Context", "Feedback",
           "Professional and Safety Comments", "Date of Completion", "Date of Expiration"]
@@ -259,8 +259,8 @@ def test_epa_codes_sort_naturally(tiny):
 
 
 def test_the_data_dictionary_lists_the_required_columns():
-    from cbme.db import ROOT
     from cbme.imports import tables
+    from cbme.store.db import ROOT
 
     text = (ROOT / "docs" / "data-dictionary.md").read_text()
     for table in tables().values():

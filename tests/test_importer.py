@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cbme import db, imports
+from cbme import imports
 from cbme.imports import ImportFailed, rollback_import, run_import
+from cbme.store import db
 from tests.conftest import FIXTURES
 
 IMPORTS = FIXTURES / "imports"
@@ -377,7 +378,7 @@ def test_a_mapping_reading_a_missing_column_gives_one_message(tiny_rw):
 
 @pytest.mark.parametrize("actor", ["L1", "M1", "C1", "X1", "nobody"])
 def test_only_an_administrator_imports_or_rolls_back(tiny_rw, actor):
-    from cbme.access import NotAllowed
+    from cbme.store.access import NotAllowed
 
     with pytest.raises(NotAllowed):
         run_import(tiny_rw, canonical(), "assessments.csv", "P1", actor)

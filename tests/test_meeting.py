@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from cbme import db
 from cbme.config import ProgramConfig
-from cbme.db import query
-from cbme.meeting import due_only, load_agenda, order_agenda
+from cbme.rules.meeting import due_only, load_agenda, order_agenda
+from cbme.store import db
+from cbme.store.db import query
 from tests.apptest import shown
 
 MEETING = dt.date(2026, 6, 30)
@@ -72,7 +72,7 @@ def key(field, resident="R1"):
 
 def in_meeting(meeting_app, email, resident="R1"):
     """The resident page in meeting view, as the person signed in with email."""
-    return meeting_app(email, page="pages/resident.py", resident=resident, meeting=MEETING.isoformat(), agenda="due")
+    return meeting_app(email, page="views/resident.py", resident=resident, meeting=MEETING.isoformat(), agenda="due")
 
 
 def save(at, resident="R1"):
@@ -161,7 +161,7 @@ def test_staying_keeps_the_unsaved_decision(meeting_app):
 
 
 def test_the_entrustment_chart_choice_belongs_to_its_resident(meeting_app):
-    at = meeting_app("hale@example.org", page="pages/resident.py", resident="R1")
+    at = meeting_app("hale@example.org", page="views/resident.py", resident="R1")
     chosen = at.multiselect(key="resident_epas_R1")
     assert chosen.value  # opens on the current stage's EPAs that need attention
     chosen.set_value([chosen.options[0]]).run()
@@ -183,7 +183,7 @@ def test_a_recused_member_cannot_be_marked_present(meeting_app):
 
 
 def test_a_reviewer_writes_a_pre_meeting_note_that_everyone_sees_when_presented(meeting_app):
-    from cbme.committee import assign_reviewers
+    from cbme.store.committee import assign_reviewers
 
     con = db.connect(meeting_app.database)
     assign_reviewers(con, "L1", "P1", MEETING, {"R1": ("M1", "L1")})

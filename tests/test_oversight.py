@@ -6,10 +6,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cbme import db
-from cbme.access import NotAllowed
-from cbme.coaching import Session, log_session
-from cbme.db import query
+from cbme.store import db
+from cbme.store.access import NotAllowed
+from cbme.store.coaching import Session, log_session
+from cbme.store.db import query
 from tests.test_queries import rows
 
 D = dt.date

@@ -11,7 +11,7 @@ def app(signed_in):
 
 
 def test_coach_sees_their_coachees_and_logs_a_session(app):
-    at = app("chen@example.org", "pages/coaching.py")
+    at = app("chen@example.org", "views/coaching.py")
     assert at.title[0].value == "My coachees"
     glance = at.dataframe[0].value.set_index("resident_name")
     assert list(glance.index) == ["Avery Stone", "Blake Rivers"]
@@ -29,7 +29,7 @@ def test_coach_sees_their_coachees_and_logs_a_session(app):
 
 
 def test_a_coach_sees_the_committees_outcome_and_what_is_due(app):
-    at = app("chen@example.org", "pages/coaching.py")
+    at = app("chen@example.org", "views/coaching.py")
     glance = at.dataframe[0].value.set_index("resident_name")
     assert glance.at["Avery Stone", "decision"] == "Not progressing as expected"
     assert glance.at["Avery Stone", "actions"] == "monitor, modify learning plan"
@@ -43,16 +43,16 @@ def test_a_coach_sees_the_committees_outcome_and_what_is_due(app):
 
 
 def test_a_coach_cannot_open_another_coachee(app):
-    at = app("ortiz@example.org", "pages/coaching.py", coachee="R1")
+    at = app("ortiz@example.org", "views/coaching.py", coachee="R1")
     assert "You have no coachees" in at.info[0].value  # C2's pairing ended
-    chen = app("chen@example.org", "pages/coaching.py", coachee="R3")
+    chen = app("chen@example.org", "views/coaching.py", coachee="R3")
     assert any("not your coachee" in w.value for w in chen.warning)
     assert chen.selectbox(key="coaching_coachee").value is None  # nothing opened that was not asked for
     assert not chen.text_area  # no coachee's session form either
 
 
 def test_program_lead_oversight(app):
-    at = app("hale@example.org", "pages/oversight.py")
+    at = app("hale@example.org", "views/oversight.py")
     assert at.title[0].value == "Program oversight"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Coaching pairs": "2", "Overdue": "2", "Coaches with overdue coachees": "1",
@@ -67,15 +67,15 @@ def test_program_lead_oversight(app):
     ("Assessors and continuity", 1, "Assessors with at least"),
     ("Competency board", 1, "Residents by stage (most senior first)")])
 def test_each_oversight_tab_opens_from_its_link_and_only_it_is_built(app, tab, charts, shown):
-    at = app("hale@example.org", "pages/oversight.py", oversight_section=tab)
+    at = app("hale@example.org", "views/oversight.py", oversight_section=tab)
     assert not at.exception
     assert len(at.get("plotly_chart")) == charts and not at.metric  # the Coaching tab's metrics are gone
     assert any(shown in e.value for e in (*at.markdown, *at.caption))
 
 
-@pytest.mark.parametrize(("email", "page"), [("chen@example.org", "pages/oversight.py"),
-                                             ("hale@example.org", "pages/coaching.py"),
-                                             ("admin@example.org", "pages/oversight.py")])
+@pytest.mark.parametrize(("email", "page"), [("chen@example.org", "views/oversight.py"),
+                                             ("hale@example.org", "views/coaching.py"),
+                                             ("admin@example.org", "views/oversight.py")])
 def test_pages_outside_a_role_are_not_offered(app, email, page):
     at = app(email)
     with pytest.raises(ValueError):
@@ -83,14 +83,14 @@ def test_pages_outside_a_role_are_not_offered(app, email, page):
 
 
 def test_import_page_for_an_administrator(app):
-    at = app("admin@example.org", "pages/imports.py")
+    at = app("admin@example.org", "views/imports.py")
     assert at.title[0].value == "Imports"
     assert any(s.value == "Import history" for s in at.subheader)
     assert "No imports yet." in [c.value for c in at.caption]
 
 
 def test_a_csv_template_per_table_is_made_only_when_asked_for(app):
-    at = app("admin@example.org", "pages/imports.py")
+    at = app("admin@example.org", "views/imports.py")
     assert [b.proto.label for b in at.get("download_button")] == [
         "Workbook template (XLSX)", "Assessments template (CSV)", "Data dictionary (Markdown)"]
     at.session_state["imports_templates"] = True

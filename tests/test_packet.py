@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from cbme import db, packet
-from cbme.committee import assign_reviewers, write_reviewer_note
+from cbme.app import packet
 from cbme.config import ProgramConfig
-from cbme.db import query
-from cbme.decisions import Decision, record_decision
-from cbme.load import load_canonical
+from cbme.store import db
+from cbme.store.committee import assign_reviewers, write_reviewer_note
+from cbme.store.db import query
+from cbme.store.decisions import Decision, record_decision
+from cbme.store.load import load_canonical
 from tests.conftest import FIXTURES
 from tests.test_meeting import MEETING, agenda
 

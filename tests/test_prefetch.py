@@ -6,7 +6,8 @@ import time
 import duckdb
 import pytest
 
-from cbme import db, ui
+from cbme.app import ui
+from cbme.store import db
 from tests.conftest import AS_OF
 
 PROFILE = dict(viewer="L1", resident_id="R1", as_of=AS_OF)
@@ -56,7 +57,7 @@ def test_a_query_that_fails_ahead_fails_again_where_the_page_reads_it(computed, 
 
 
 def test_signing_in_starts_the_viewers_programs_while_it_records_the_sign_in(signed_in, query_reads):
-    at = signed_in("hale@example.org", page="pages/resident.py", resident="R2")
+    at = signed_in("hale@example.org", page="views/resident.py", resident="R2")
     assert ("viewer_programs", str([("viewer", "L1")])) in query_reads["ahead"]
     assert set(query_reads["ahead"]) <= set(query_reads["page"])
     assert at.selectbox(key="resident").value == "R2"

@@ -14,13 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cbme import db, meeting, packet
+from cbme.app import packet
+from cbme.app.markup import WORD_JOINER, escape_markdown
 from cbme.config import ProgramConfig
-from cbme.labels import STAGES
-from cbme.load import load_canonical
-from cbme.markup import WORD_JOINER, escape_markdown
-from cbme.rules import coaching_status
-from cbme.status import AMBER, GREEN, NO_EVIDENCE, RED, resident_status
+from cbme.rules import meeting
+from cbme.rules.coaching import coaching_status
+from cbme.rules.status import AMBER, GREEN, NO_EVIDENCE, RED, resident_status
+from cbme.store import db
+from cbme.store.load import load_canonical
+from cbme.vocabulary import STAGES
 from tests.conftest import AS_OF, FIXTURES
 
 CONFIG = ProgramConfig()

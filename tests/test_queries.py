@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cbme.db import query
+from cbme.store.db import query
 from tests.conftest import AS_OF
 
 D = dt.date

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from cbme.db import query
-from cbme.rules import DUE_SOON_DAYS, coaching_status
+from cbme.rules.coaching import DUE_SOON_DAYS, coaching_status
+from cbme.store.db import query
 
 D = dt.date
 

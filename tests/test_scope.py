@@ -3,7 +3,7 @@ viewer's scope, and nothing for a viewer without a role (default deny)."""
 
 import pytest
 
-from cbme.db import QUERIES, query
+from cbme.store.db import QUERIES, query
 from tests.conftest import AS_OF
 from tests.test_queries import NO_FILTER
 
@@ -45,7 +45,8 @@ def test_resident_queries_use_the_viewer_only_to_refuse_residents_outside_scope(
 
 
 def test_a_residents_data_are_computed_once_for_everyone_allowed_to_see_them(tiny_file, monkeypatch):
-    from cbme import db, ui
+    from cbme.app import ui
+    from cbme.store import db
 
     monkeypatch.setenv("CBME_DATABASE", str(tiny_file))
     computed, run = [], db.query

@@ -27,9 +27,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from cbme import db
-from cbme.committee import assign_reviewers, write_reviewer_note
-from cbme.decisions import Decision, record_decision
+from cbme.store import db
+from cbme.store.committee import assign_reviewers, write_reviewer_note
+from cbme.store.decisions import Decision, record_decision
 from tests.conftest import AS_OF
 from tests.server import (
     CHROMIUM_FLAGS,
@@ -108,7 +108,7 @@ def attacked(tiny_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny_path_factory(tmp_path_factory):
-    from cbme.load import load_canonical
+    from cbme.store.load import load_canonical
     from tests.conftest import FIXTURES
 
     def make() -> Path:

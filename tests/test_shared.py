@@ -1,11 +1,11 @@
-"""The cache the dashboard's sessions share (cbme.shared)."""
+"""The cache the dashboard's sessions share (cbme.app.shared)."""
 
 import threading
 import time
 
 import pytest
 
-from cbme.shared import SharedCache
+from cbme.app.shared import SharedCache
 
 
 def test_a_value_is_computed_once_and_then_read():

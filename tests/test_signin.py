@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from cbme import access, db
+from cbme.store import access, db
 
 INJECTIONS = ["'; drop table assessments; --", "' or '1'='1", "%' union select * from people --", "\\", "%_"]
 
@@ -43,7 +43,7 @@ def test_demo_users_are_off_once_real_data_is_loaded(app):
     ("ortiz@example.org", ["Blake Rivers"]),  # past coach of one
 ])
 def test_each_role_sees_its_residents(app, email, residents):
-    at = app(email, page="pages/resident.py")
+    at = app(email, page="views/resident.py")
     assert offered(at) == residents
     assert at.subheader[0].value == "EPAs achieved against the assessment plan"
     assert "Sign out" in [b.label for b in at.button]
@@ -55,12 +55,12 @@ def test_admin_sees_access_pages_and_no_resident(app):
     people = at.dataframe[0].value
     assert "Dr. Riley Chen" in set(people["name"])
     with pytest.raises(ValueError):
-        at.switch_page("pages/resident.py")  # not a page an administrator is given
+        at.switch_page("views/resident.py")  # not a page an administrator is given
 
 
 def test_a_coach_cannot_open_admin_pages(app):
     at = app("ortiz@example.org")
-    for page in ("pages/access.py", "pages/audit.py"):
+    for page in ("views/access.py", "views/audit.py"):
         with pytest.raises(ValueError):
             at.switch_page(page)
 
@@ -106,7 +106,7 @@ def test_roles_removed_mid_session_take_effect_on_the_next_run(app):
 
 
 def test_opening_a_resident_and_signing_in_are_audited_once(app):
-    at = app("hale@example.org", page="pages/resident.py", resident="R2")
+    at = app("hale@example.org", page="views/resident.py", resident="R2")
     at.run()
     at.selectbox(key="resident").set_value("R1").run()
     con = db.connect(app.database)
@@ -119,21 +119,21 @@ def test_opening_a_resident_and_signing_in_are_audited_once(app):
 
 def test_the_audit_trail_shows_events_recorded_after_it_was_first_opened(app):
     today = dt.datetime.now(dt.UTC).date().isoformat()  # events are recorded at the time they happen
-    admin = app("admin@example.org", page="pages/audit.py", as_of=today)
+    admin = app("admin@example.org", page="views/audit.py", as_of=today)
     assert "R2" not in set(admin.dataframe[0].value["resident_id"])
-    app("hale@example.org", page="pages/resident.py", resident="R2")  # audited without a data change
+    app("hale@example.org", page="views/resident.py", resident="R2")  # audited without a data change
     admin.run()
     assert "R2" in set(admin.dataframe[0].value["resident_id"])
 
 
 def test_injection_strings_in_every_text_input(app):
-    at = app("hale@example.org", page="pages/resident.py", section="Narrative feedback")
+    at = app("hale@example.org", page="views/resident.py", section="Narrative feedback")
     for attack in INJECTIONS:
         at.text_input(key=f"resident_search_{at.selectbox(key='resident').value}").input(attack).run()
         assert not at.exception
         assert any(c.value.startswith("0 comments") for c in at.caption)
     admin = app("admin@example.org")
-    admin.switch_page("pages/audit.py").run()
+    admin.switch_page("views/audit.py").run()
     for attack in INJECTIONS:
         admin.text_input(key="audit_actor").input(attack)
         admin.text_input(key="audit_resident").input(attack).run()

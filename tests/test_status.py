@@ -3,7 +3,7 @@
 import pytest
 
 from cbme.config import ProgramConfig
-from cbme.status import (
+from cbme.rules.status import (
     AMBER,
     GREEN,
     NO_EVIDENCE,

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import duckdb
 
-from cbme import db
 from cbme.imports import inbox
 from cbme.imports.mapping import load_mapping
 from cbme.imports.reading import ImportFailed
 from cbme.imports.reconciliation import Report, rejected_rows_csv, summary_text
 from cbme.imports.run import import_files
 from cbme.imports.validation import DATE_ORDERS
+from cbme.store import db
 
 DEFAULT_DATABASE = db.ROOT / "data" / "dashboard.duckdb"
 # What the database may keep in memory in a command-line import, which only writes: past it DuckDB

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import duckdb
 
-from cbme import db
 from cbme.imports.mapping import load_mapping
 from cbme.imports.reading import ImportFailed
 from cbme.imports.reconciliation import Report, rejected_rows_csv, summary_text
 from cbme.imports.run import WORKBOOK_ENDINGS, import_files
+from cbme.store import db
 
 ENDINGS = (".csv", *WORKBOOK_ENDINGS)
 POLL_SECONDS = 2.0

@@ -16,7 +16,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cbme.db import writing
 from cbme.imports import canonical, elentra, eportfolio
 from cbme.imports.mapping import apply_mapping
 from cbme.imports.people import create_named, keep_creations_in_use, known_people
@@ -25,6 +24,7 @@ from cbme.imports.reconciliation import Report, fetch_rejections, settle, summar
 from cbme.imports.validation import Part, validate
 from cbme.imports.workbooks import read_xlsx, workbook_grids
 from cbme.imports.writing import create_people, incoming, record_import, require_importer, write_rows
+from cbme.store.db import writing
 
 WORKBOOK_ENDINGS = (".xlsx", ".xlsm")
 Progress = Callable[[float, str], None]

@@ -1,4 +1,4 @@
-"""The tables an import fills, read from the schema itself (cbme/schema.sql), so that each column's
+"""The tables an import fills, read from the schema itself (cbme/store/schema.sql), so that each column's
 type and rule is stated once: its type, whether a value is required, the values allowed (a check
 `column in (...)`), its default, the table's key (its primary key), and every other check the schema
 makes, which validation evaluates on each row before anything is written. What Python adds is only
@@ -14,7 +14,7 @@ from functools import cache
 
 import duckdb
 
-from cbme.db import SCHEMA
+from cbme.store.db import SCHEMA
 
 # Tables a file may fill, in the order their references need them.
 TABLE_ORDER = ["programs", "people", "residents", "resident_stages", "coach_assignments", "epas", "assessments",

@@ -1,4 +1,4 @@
-"""Writing checked rows, inside the one transaction of their import (cbme.db.writing), set-based in
+"""Writing checked rows, inside the one transaction of their import (cbme.store.db.writing), set-based in
 DuckDB, reading them from the file's staging database attached read-only: new rows inserted, rows
 with a stored key and the same content skipped as duplicates, rows with a stored key and new content
 corrected (the earlier content kept in import_corrections, for rollback), and a correction that would
@@ -15,12 +15,12 @@ import json
 
 import duckdb
 
-from cbme.access import NotAllowed, command_line_actor, holds_role, record
-from cbme.db import writing
 from cbme.imports.reading import ImportFailed
 from cbme.imports.reconciliation import Report
 from cbme.imports.tables import TABLE_ORDER, tables
 from cbme.imports.validation import Part
+from cbme.store.access import NotAllowed, command_line_actor, holds_role, record
+from cbme.store.db import writing
 
 
 def incoming(cursor, part: Part, staging: str) -> str:

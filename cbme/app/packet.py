@@ -22,11 +22,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from cbme import browser, charts, meeting
+from cbme.app import browser, charts
 from cbme.config import ProgramConfig
-from cbme.labels import COACHING_MODELS, OPPORTUNITIES, STAGES
-from cbme.rules import coaching_status
-from cbme.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus
+from cbme.rules import meeting
+from cbme.rules.coaching import coaching_status
+from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus
+from cbme.vocabulary import COACHING_MODELS, OPPORTUNITIES, STAGES
 
 RECENT_NARRATIVES = 3
 NARRATIVE_CHARS = 300

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from cbme.access import NotAllowed, record
-from cbme.db import writing
+from cbme.store.access import NotAllowed, record
+from cbme.store.db import writing
 
 STATUSES = ["held", "cancelled by resident", "cancelled by coach", "no-show"]
 

@@ -1,7 +1,7 @@
 """The committee's meeting records besides its decisions: scheduled meetings, who attends, residents
 added to an agenda by hand, the reviewers who prepare each resident and their notes, and the resident
 the chair is presenting. Each write checks the actor's role in the data layer and is audited in the
-same transaction (cbme.db.writing)."""
+same transaction (cbme.store.db.writing)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 import duckdb
 
-from cbme.access import NotAllowed, holds_role, record
-from cbme.db import writing
+from cbme.store.access import NotAllowed, holds_role, record
+from cbme.store.db import writing
 
 COMMITTEE_ROLES = ["committee_chair", "committee_member"]
 ORGANISERS = ["committee_chair", "program_lead"]  # who schedules meetings and assigns reviewers

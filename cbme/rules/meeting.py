@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from cbme.config import ProgramConfig
-from cbme.labels import counted
-from cbme.rules import coaching_status
-from cbme.status import AMBER, CONCERN, LIGHT_LABELS, RED, ResidentStatus, resident_status
+from cbme.rules.coaching import coaching_status
+from cbme.rules.status import AMBER, CONCERN, LIGHT_LABELS, RED, ResidentStatus, resident_status
+from cbme.vocabulary import counted
 
 # How the agenda can be ordered: by concern (red first), flags first, or by name; each then by name.
 ORDERS = {"concern": "Most concern first", "flags": "Flags first", "name": "By name"}

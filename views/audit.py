@@ -5,8 +5,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme import access, ui
+from cbme.app import ui
 from cbme.downloads import csv_text
+from cbme.store import access
 
 MAX_ROWS = 5000
 

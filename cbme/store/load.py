@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from cbme.db import writing
+from cbme.store.db import writing
 
 # Tables in the order their references need them.
 TABLES = [

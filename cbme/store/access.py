@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 import duckdb
 import pandas as pd
 
-from cbme.db import sql, writing
+from cbme.store.db import sql, writing
 
 ROLES = ["admin", "program_lead", "committee_chair", "committee_member", "coach"]
 ROLE_LABELS = {"admin": "Administrator", "program_lead": "Program lead", "committee_chair": "Committee chair",

@@ -5,11 +5,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme import coaching, panels, ui
+from cbme.app import panels, ui
+from cbme.app.markup import escape_markdown
 from cbme.config import program_config
-from cbme.markup import escape_markdown
-from cbme.rules import before_next_meeting, coaching_status
-from cbme.status import LIGHT_LABELS
+from cbme.rules.coaching import before_next_meeting, coaching_status
+from cbme.rules.status import LIGHT_LABELS
+from cbme.store import coaching
 
 view = ui.view()
 config = program_config(view.program_id)
@@ -53,7 +54,7 @@ pair = pairs[pairs["resident_id"] == resident_id].iloc[0]
 status = coaching_status(pair, view.as_of, config.coaching_cadence_days)  # the coaching's, not the committee's
 {"overdue": st.warning, "due soon": st.info, "on track": st.success}[status.verdict](
     f"**Coaching {status.verdict}.** {' '.join(status.reasons)}")
-st.page_link("pages/resident.py", label="Open the full progression page", icon=":material/person:",
+st.page_link("views/resident.py", label="Open the full progression page", icon=":material/person:",
              query_params=ui.frame_link_params(resident=resident_id))
 outcome = outcomes.loc[resident_id] if resident_id in outcomes.index else None
 with st.container(border=True):

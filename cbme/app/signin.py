@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cbme import access, ui
-from cbme.markup import escape_markdown
+from cbme.app import ui
+from cbme.app.markup import escape_markdown
+from cbme.store import access
 
 TRUSTED_HEADER = "CBME_TRUSTED_HEADER"
 TRUSTED_PROXIES = "CBME_TRUSTED_PROXIES"

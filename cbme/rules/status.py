@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cbme.config import ProgramConfig
-from cbme.labels import STAGES, counted
+from cbme.vocabulary import STAGES, counted
 
 GREEN, AMBER, RED, NO_EVIDENCE = "green", "amber", "red", "not enough evidence"
 CONCERN = {RED: 0, AMBER: 1, NO_EVIDENCE: 2, GREEN: 3}  # agenda order: most concern first

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cbme.labels import counted
+from cbme.vocabulary import counted
 
 DUE_SOON_DAYS = 14
 

@@ -3,10 +3,10 @@ assessor calibration, relational continuity, and the competency board."""
 
 import streamlit as st
 
-from cbme import charts, ui
+from cbme.app import charts, ui
+from cbme.app.markup import escape_markdown
 from cbme.config import program_config
-from cbme.labels import OPPORTUNITIES, OVERSIGHT_TABS
-from cbme.markup import escape_markdown
+from cbme.vocabulary import OPPORTUNITIES, OVERSIGHT_TABS
 
 view = ui.view()
 config = program_config(view.program_id)

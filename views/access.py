@@ -3,8 +3,9 @@ the requests that wait for a second person's confirmation (administrators and th
 
 import streamlit as st
 
-from cbme import access, ui
-from cbme.markup import escape_markdown
+from cbme.app import ui
+from cbme.app.markup import escape_markdown
+from cbme.store import access
 
 view = ui.view()
 admin = "admin" in view.roles

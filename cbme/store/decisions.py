@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import duckdb
 
-from cbme.access import NotAllowed, record
-from cbme.db import writing
-from cbme.labels import STAGES
-from cbme.status import AMBER, GREEN, LIGHT_LABELS, NO_EVIDENCE, RED
+from cbme.rules.status import AMBER, GREEN, LIGHT_LABELS, NO_EVIDENCE, RED
+from cbme.store.access import NotAllowed, record
+from cbme.store.db import writing
+from cbme.vocabulary import STAGES
 
 STAGE_ORDER = list(STAGES)
 

@@ -23,11 +23,11 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
-from cbme import access, db, demo, meeting
+from cbme.app.shared import SharedCache
 from cbme.config import ProgramConfig
-from cbme.shared import SharedCache
+from cbme.rules import meeting
+from cbme.store import access, db, demo
 
 log = logging.getLogger("cbme")
 FACTS_CSS = """
@@ -194,37 +194,22 @@ def settle_process() -> None:
         atexit.register(gc.unfreeze)  # at exit all is collected, as without the freeze
 
 
-def leave_folder_multipage_mode() -> None:
-    """Streamlit runs an app that has a pages/ folder in its older multipage mode until some script
-    calls st.navigation, so the first run of a server process would run a page without the frame, or
-    the frame nested in that mode. Switch the mode off and rerun (that first run has no user input to
-    lose), so every run goes through the frame and its navigation."""
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def stop_before_pages() -> None:
     """End a run that shows only a message (no database, no sign-in). The navigation is hidden and every
-    page's address leads to the message, so neither the pages/ folder's files nor "page not found" show."""
+    page's address leads to the message, so no "page not found" shows."""
     silent = [st.Page(lambda: None, title="Competence committee dashboard", default=True)] + [
         st.Page(lambda: None, title="Competence committee dashboard", url_path=page.stem)
-        for page in sorted((db.ROOT / "pages").glob("*.py"))]
+        for page in sorted((db.ROOT / "views").glob("*.py"))]
     st.navigation(silent, position="hidden")
     st.stop()
 
 
 def view() -> View:
-    leave_folder_multipage_mode()
-    if "frame_view" not in st.session_state:
-        # This run began in the older mode before another session's first run switched it off, so the
-        # page ran without the frame: run again, through the frame.
-        st.rerun()
     return st.session_state["frame_view"]
 
 
 def meeting_agenda(view: View, config: ProgramConfig):
-    """Every resident on the meeting's agenda (as of the view's date) and their statuses; see cbme.meeting.
+    """Every resident on the meeting's agenda (as of the view's date) and their statuses; see cbme.rules.meeting.
     Built once per data version and viewer: the pages of a meeting all read the same agenda."""
     database = str(database_path())
     version = data_version(database)
@@ -239,7 +224,7 @@ def meeting_agenda(view: View, config: ProgramConfig):
 
 
 def chart(build: Callable[..., go.Figure], *args) -> go.Figure:
-    """build(*args) from cbme.charts, built once per distinct input and shared by every session:
+    """build(*args) from cbme.app.charts, built once per distinct input and shared by every session:
     building costs more than showing it. The figure is shared, so it must not be changed; nor may a
     frame passed here change afterwards (its content is read once)."""
     digest = hashlib.blake2b(f"{build.__module__}.{build.__qualname__}".encode(), digest_size=20)

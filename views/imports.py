@@ -3,9 +3,10 @@ Text from the file (names, values, the mapping's name) is shown as plain text, n
 
 import streamlit as st
 
-from cbme import imports, ui
-from cbme.db import ROOT
-from cbme.markup import escape_markdown
+from cbme import imports
+from cbme.app import ui
+from cbme.app.markup import escape_markdown
+from cbme.store.db import ROOT
 
 view = ui.view()
 st.title("Imports")

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
-from cbme.labels import (
+from cbme.vocabulary import (
     DECISION_COLOURS,
     ENTRUSTMENT,
     OKABE_ITO,

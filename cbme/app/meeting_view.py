@@ -1,7 +1,7 @@
 """The resident page in meeting view: the bar for stepping through the agenda, the watch that keeps the
 view current (another member's decision, the chair's resident for those who follow), the question
 before leaving an unsaved decision, the reviewers' notes and the decision form. Streamlit layout only;
-the writes come from cbme.decisions and cbme.committee.
+the writes come from cbme.store.decisions and cbme.store.committee.
 
 State about a resident is keyed by that resident and the meeting (decision_key), so nothing chosen or
 typed for one resident is ever shown, kept or saved for another.
@@ -15,9 +15,11 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from cbme import committee, decisions, meeting, ui
-from cbme.markup import escape_markdown
-from cbme.status import LIGHT_LABELS, ResidentStatus
+from cbme.app import ui
+from cbme.app.markup import escape_markdown
+from cbme.rules import meeting
+from cbme.rules.status import LIGHT_LABELS, ResidentStatus
+from cbme.store import committee, decisions
 
 FLASH = "meeting_flash"  # (resident, kind, message) said on the decision form's next run
 LEAVING = "meeting_leaving"  # (resident with an unsaved decision, what was asked for)
@@ -64,7 +66,7 @@ def open_requested() -> None:
     """Call before the resident picker is drawn: what go_to() asked for is opened."""
     target = st.session_state.pop(GO_TO, None)
     if target == AGENDA:
-        ui.switch_page("pages/meeting.py", **{k: v for k, v in st.query_params.to_dict().items()
+        ui.switch_page("views/meeting.py", **{k: v for k, v in st.query_params.to_dict().items()
                                               if k in ("agenda", "order")})
     elif target:
         st.session_state["resident"] = target

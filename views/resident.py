@@ -6,10 +6,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme import charts, committee, meeting, meeting_view, panels, ui
+from cbme.app import charts, meeting_view, panels, ui
 from cbme.config import program_config
-from cbme.labels import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, RESIDENT_TABS, STAGES
-from cbme.rules import coaching_status
+from cbme.rules import meeting
+from cbme.rules.coaching import coaching_status
+from cbme.store import committee
+from cbme.vocabulary import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, RESIDENT_TABS, STAGES
 
 view = ui.view()
 config = program_config(view.program_id)

@@ -6,12 +6,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme import committee, db, jobs, meeting, meeting_view, packet, ui
+from cbme.app import jobs, meeting_view, packet, ui
+from cbme.app.markup import escape_markdown
 from cbme.config import program_config
 from cbme.downloads import csv_text
-from cbme.labels import counted
-from cbme.markup import escape_markdown
-from cbme.status import LIGHT_BACKGROUNDS, LIGHT_LABELS
+from cbme.rules import meeting
+from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS
+from cbme.store import committee, db
+from cbme.vocabulary import counted
 
 view = ui.view()
 config = program_config(view.program_id)
@@ -103,7 +105,7 @@ def agenda_table() -> None:
                  key="meeting_present"):
         # The as-of date travels in the address by itself (the sidebar's date widget keeps it there).
         st.session_state[meeting_view.FOLLOW] = False  # the resident asked for, not the chair's
-        ui.switch_page("pages/resident.py", resident=chosen["resident_id"], meeting=f"{view.as_of:%Y-%m-%d}",
+        ui.switch_page("views/resident.py", resident=chosen["resident_id"], meeting=f"{view.as_of:%Y-%m-%d}",
                        agenda=agenda_mode, order=order)
     if "committee_chair" not in view.roles:
         chair = ui.fetch_fresh("meeting_presenting", viewer=view.viewer_id, program_id=view.program_id,
@@ -112,7 +114,7 @@ def agenda_table() -> None:
                      disabled=chair.empty, help="The resident the chair presents, on your screen as the chair moves "
                                                 "on." if not chair.empty else "The chair has not started presenting."):
             st.session_state[meeting_view.FOLLOW] = True
-            ui.switch_page("pages/resident.py", resident=chair["resident_id"].iloc[0],
+            ui.switch_page("views/resident.py", resident=chair["resident_id"].iloc[0],
                            meeting=f"{view.as_of:%Y-%m-%d}", agenda=agenda_mode, order=order)
     st.caption("Select a row, then present: the resident page opens in meeting view, with previous and next. "
                "Follow the chair to see the resident the chair presents, on your own screen.")

@@ -1,6 +1,6 @@
 """Layout pieces that several pages show: the committee status of a resident, the narrative cards and
-what changed since the last review. Streamlit layout only; the verdicts come from cbme.status and
-cbme.meeting. The meeting view's own pieces are in cbme.meeting_view.
+what changed since the last review. Streamlit layout only; the verdicts come from cbme.rules.status and
+cbme.rules.meeting. The meeting view's own pieces are in cbme.app.meeting_view.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from cbme.labels import OPPORTUNITIES
-from cbme.markup import escape_markdown
-from cbme.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus
+from cbme.app.markup import escape_markdown
+from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus
+from cbme.vocabulary import OPPORTUNITIES
 
 NARRATIVE_CSS = """
 .narrative {border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.6rem 0.9rem;

@@ -586,8 +586,8 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
     The database is built beside path and moved into place only when complete, so an interrupted
     build never leaves a half-loaded database behind.
     """
-    from cbme.db import connect
-    from cbme.load import load_canonical
+    from cbme.store.db import connect
+    from cbme.store.load import load_canonical
 
     generate(spec, export_dir)
     partial = path.with_name(path.name + ".building")
