@@ -6,7 +6,7 @@ import os
 import duckdb
 import streamlit as st
 
-from cbme.app import signin, ui
+from cbme.app import frame, reads, signin, widgets
 from cbme.app.markup import escape_markdown
 from cbme.store import access
 from cbme.store.db import DatabaseLocked, OutdatedDatabase
@@ -37,19 +37,19 @@ def default_as_of() -> dt.date:
 # Google's servers, which a hospital network may not reach.
 st.set_page_config(page_title="Competence committee dashboard", page_icon="🎓", layout="wide")
 
-if "CBME_DATABASE" in os.environ and not ui.database_path().is_file():  # only the default builds the demo
-    st.error(f"There is no database file {ui.database_path().name} where CBME_DATABASE points. An administrator "
+if "CBME_DATABASE" in os.environ and not reads.database_path().is_file():  # only the default builds the demo
+    st.error(f"There is no database file {reads.database_path().name} where CBME_DATABASE points. An administrator "
              "must correct the setting before the dashboard can open.")
-    ui.stop_before_pages()
+    frame.stop_before_pages()
 try:
-    ui.connection()
+    reads.connection()
 except (DatabaseLocked, OutdatedDatabase) as error:
     st.error(f"{error} An administrator must resolve this before the dashboard can open.")
-    ui.stop_before_pages()
+    frame.stop_before_pages()
 except duckdb.Error:
-    st.error(f"The database file {ui.database_path().name} cannot be opened: it is damaged or not a dashboard "
+    st.error(f"The database file {reads.database_path().name} cannot be opened: it is damaged or not a dashboard "
              "database. An administrator must restore it from a backup.")
-    ui.stop_before_pages()
+    frame.stop_before_pages()
 
 access.acting_from(signin.client_address())  # every audit event of this run says where it came from
 viewer = signin.sign_in()
@@ -57,28 +57,28 @@ with st.sidebar:
     if viewer.mode != "demo":
         st.caption(f"Signed in as {escape_markdown(viewer.name)}")
     signin.sign_out_button()
-    programs = ui.fetch("viewer_programs", viewer=viewer.person_id)
+    programs = reads.fetch("viewer_programs", viewer=viewer.person_id)
     if programs.empty:
         signin.refuse("You hold no role in any program, so there is nothing to show. Ask your program's "
                       "administrator for access.", identity=viewer.identity, sign_out=False, reason="no role")
     names = dict(zip(programs["program_id"], programs["name"]))
-    program_id = ui.linked_selectbox(
+    program_id = widgets.linked_selectbox(
         "Program", names, param="program", key="frame_program", persist_state="session",
         refused="The link names a program you hold no role in; showing one of yours.",
-        on_refused=lambda requested: access.audit(ui.connection(), viewer.person_id, "refuse link",
+        on_refused=lambda requested: access.audit(reads.connection(), viewer.person_id, "refuse link",
                                                   parameter="program", requested=requested))
-    as_of = ui.linked_date("As of", "as_of", default_as_of(), key="as_of", format="YYYY-MM-DD",
+    as_of = widgets.linked_date("As of", "as_of", default_as_of(), key="as_of", format="YYYY-MM-DD",
                            help="Everything is computed with the data up to this date, as a committee sees it "
                                 "on its meeting day.")
 
 roles = frozenset(dict(zip(programs["program_id"], programs["roles"]))[program_id])
-ui.set_view(ui.View(viewer.person_id, viewer.name, roles, program_id, names[program_id], as_of))
+frame.set_view(frame.View(viewer.person_id, viewer.name, roles, program_id, names[program_id], as_of))
 pages = [st.Page(path, title=title, icon=icon, url_path=url_path)
          for path, title, icon, url_path, allowed in PAGES if roles & allowed]
 url = st.context.url
 asked = url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""  # the page the address names
 if asked in {url_path for _, _, _, url_path, _ in PAGES} - {p.url_path for p in pages}:
-    ui.audit_once("refuse page", page=asked)  # then the viewer's first page opens, saying why
+    frame.audit_once("refuse page", page=asked)  # then the viewer's first page opens, saying why
     st.session_state["frame_refused_page"] = next(title for _, title, _, url_path, _ in PAGES if url_path == asked)
 
 # The app's root address opens the viewer's first page under that page's own address (a default page
@@ -92,5 +92,4 @@ if page is not home and "frame_refused_page" in st.session_state:  # (said on th
 try:
     page.run()
 except Exception as error:  # control-flow exceptions (rerun, stop) are not Exceptions
-    ui.show_error(error)
-ui.settle_process()
+    frame.show_error(error)

@@ -31,6 +31,7 @@ from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
 from benchmarks.datasets import END_DATE, peak_rss_mib
 from benchmarks.timed_server import time_script_runs
+from cbme.app import reads
 from cbme.store import db
 from cbme.vocabulary import OVERSIGHT_TABS, RESIDENT_TABS
 from tests.apptest import AUTH
@@ -123,19 +124,18 @@ def measure(database: Path, page: str, runs: int) -> dict:
 
     db.query = recorded
     cold = run_page(page, who, subjects[0])
-    from cbme.app import ui  # after the cold run, which loads the app's modules as a fresh server would
 
     warm = [run_page(page, who, subjects[0]) for _ in range(runs)]
     uncached, per_run_calls = [], []
     for subject in subjects[1:]:
-        ui.clear_caches()
+        reads.clear_caches()
         calls.clear()
         uncached.append(run_page(page, who, subject))
         per_run_calls.append(list(calls))
     db.query = recording
 
     # Each distinct query call alone, on the warm connection the pages used.
-    con = ui._open(str(database))
+    con = reads.connection()
     alone: dict[str, list[float]] = {}
     call_seconds: dict[str, float] = {}
     for name, params in {_key(c): c for run in per_run_calls for c in run}.values():

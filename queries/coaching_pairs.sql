@@ -3,7 +3,7 @@
 -- the as-of date, the last one held, when the next is due ($cadence_days after the last held, or after
 -- the pairing began when none was held), days overdue (counted from the day after it was due), the
 -- sessions missed since the last held one, and the next planned session.
--- Parameters: $viewer, $program_id, $as_of, $cadence_days, $coach_id.
+-- Parameters: $viewer, $program_id, $as_of, $cadence_days, $coach_id, $resident_id (empty: any).
 with pairs as (
     select a.resident_id, r.name as resident_name, a.coach_id, p.name as coach_name, a.start_date as pairing_start
     from coach_pairs_on($as_of) as a
@@ -12,6 +12,7 @@ with pairs as (
     where r.program_id = $program_id
         and a.resident_id in (select resident_id from visible_residents($viewer))
         and ($coach_id = '' or a.coach_id = $coach_id)
+        and ($resident_id = '' or a.resident_id = $resident_id)
 ),
 
 sessions as (

@@ -5,13 +5,14 @@
 -- at this meeting, whether a member added the resident to this meeting by hand, and what changed since
 -- the previous decision (since the start of training if there is none): completed observations,
 -- EPAs newly achieved, flags, narratives, coaching sessions held and missed.
--- Parameters: $viewer, $program_id, $as_of.
+-- Parameters: $viewer, $program_id, $as_of, $resident_id (empty: every resident).
 with residents_in_scope as (
     select r.resident_id, r.name, r.training_start_date
     from residents as r
     where r.program_id = $program_id
         and r.training_start_date <= $as_of
         and r.resident_id in (select resident_id from visible_residents($viewer))
+        and ($resident_id = '' or r.resident_id = $resident_id)
 ),
 
 current_stage as (

@@ -10,13 +10,14 @@
 -- (entrustment points a month) of the ratings of the last $trend_months months, and how many ratings
 -- it rests on.
 -- Parameters: $viewer, $program_id, $as_of, $recent_weeks, $recent_ratings, $trend_months,
--- $actionable_min_chars.
+-- $actionable_min_chars, $resident_id (empty: every resident).
 with current_stage as (
     select r.resident_id, s.stage
     from residents as r
     join resident_stages as s on s.resident_id = r.resident_id and s.start_date <= $as_of
     where r.program_id = $program_id
         and r.resident_id in (select resident_id from visible_residents($viewer))
+        and ($resident_id = '' or r.resident_id = $resident_id)
     qualify row_number() over (partition by r.resident_id order by s.start_date desc) = 1
 ),
 

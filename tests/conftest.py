@@ -1,13 +1,11 @@
 """Shared fixtures: a tiny hand-written program, and the full demo program built once per run."""
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from cbme.app import ui
 from cbme.store import db, demo
 from cbme.store.load import load_canonical
 from tests.apptest import AUTH  # importing it also makes AppTest start runs in navigation mode
@@ -80,19 +78,3 @@ def demo_database(tmp_path_factory) -> Path:
     path = folder / "demo.duckdb"
     demo.build_database(path, demo.DemoSpec(end_date=DEMO_END), folder / "exports")
     return path
-
-
-@pytest.fixture
-def query_reads(monkeypatch):
-    """The query results read through ui's cache, as (name, parameters) strings: "ahead" those read on a
-    prefetching thread (ui.prefetch), "page" those read by the script itself."""
-    reads = {"ahead": [], "page": []}
-    cached_query = ui._cached_query
-
-    def recorded(database, version, name, params, viewer=None):
-        ahead = threading.current_thread().name.startswith("cbme-prefetch")
-        reads["ahead" if ahead else "page"].append((name, str(sorted(params.items()))))
-        return cached_query(database, version, name, params, viewer)
-
-    monkeypatch.setattr(ui, "_cached_query", recorded)
-    return reads

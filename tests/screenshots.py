@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from cbme.app.ui import database_path
+from cbme.app.reads import database_path
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
 
 

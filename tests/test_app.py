@@ -1,13 +1,12 @@
 """The app run from its entry point with AppTest, for each demo user, on the demo program."""
 
-import gc
 import html
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cbme.app import ui
+from cbme.app import reads
 from cbme.store import db
 from cbme.vocabulary import OVERSIGHT_TABS
 from tests.conftest import DEMO_END
@@ -187,49 +186,11 @@ EVERY_PAGE = [("Program lead", "views/meeting.py", {}),
               ("Program lead", "views/oversight.py", {"oversight_section": s}) for s in OVERSIGHT_TABS]
 
 
-def test_no_page_changes_a_shared_query_result(app, monkeypatch):
-    """Cached query results and agendas are shared by every session (ui.fetch): a page that changed one
-    in place would show its change to everyone after it."""
-    made = []  # (query, result, a copy of the result as the query returned it)
-    query = db.query
-
-    def recorded(con, name, **params):
-        result = query(con, name, **params)
-        made.append((name, result, result.copy(deep=True)))
-        return result
-
-    monkeypatch.setattr(db, "query", recorded)
-    ui.clear_caches()  # every result below is made, and recorded, here
+def test_every_page_draws_again_from_a_new_data_version(app):
+    """After a write (a new data version) nothing cached is reused: each page reads afresh, and draws."""
     for user, page, params in EVERY_PAGE:
         at = app(user, page=page, **params)
-        assert not at.exception, page
-    assert len({name for name, _, _ in made}) >= 20
-    assert [name for name, result, made_as in made if not result.equals(made_as)] == []
-
-
-def test_every_query_a_page_starts_ahead_is_one_it_reads(app, query_reads):
-    """ui.prefetch only starts what the same page run then fetches, with the same parameters: a request
-    that drifted from the page's own fetch would run a query for nothing, on the core the page needs."""
-    started = set()
-    for user, page, params in EVERY_PAGE:
-        at = app(user, page=page, **params)
-        ui.clear_caches()  # the page again with nothing cached: everything it needs is read or started
-        query_reads["ahead"].clear()
-        query_reads["page"].clear()
+        with db.writing(reads.connection()):
+            pass
         at.run()
-        assert not at.exception, page
-        assert set(query_reads["ahead"]) <= set(query_reads["page"]), page
-        started |= {name for name, _ in query_reads["ahead"]}
-    assert {"meeting_epa_evidence", "resident_profile", "resident_entrustment", "coach_workload"} <= started
-
-
-def test_the_process_settles_its_startup_objects_after_its_first_run(app, monkeypatch):
-    """What the first run leaves (modules, Streamlit, the libraries) is moved out of the cycle
-    collector's scans, once; later runs leave the collector alone."""
-    gc.unfreeze()
-    monkeypatch.setattr(ui, "_settled", False)
-    app(page=None)
-    frozen = gc.get_freeze_count()
-    assert frozen > 10_000 and ui._settled
-    app(page=None)
-    assert gc.get_freeze_count() <= frozen  # (frozen objects still leave when nothing refers to them)
+        assert not at.exception and not at.error, page

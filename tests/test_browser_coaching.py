@@ -18,7 +18,8 @@ def identities(database):
         lead_id, lead = con.execute("""select g.person_id, min(i.identity) from roles as g
                                        join sign_in_identities as i using (person_id)
                                        where g.role = 'program_lead' group by g.person_id""").fetchone()
-        pairs = db.query(con, "coaching_pairs", viewer=lead_id, program_id="EM", as_of=DEMO_END, cadence_days=60,
+        pairs = db.query(con, "coaching_pairs", resident_id="",
+                         viewer=lead_id, program_id="EM", as_of=DEMO_END, cadence_days=60,
                          coach_id="")
         worst = pairs.iloc[0]  # ordered by days overdue
         coach = con.execute("select min(identity) from sign_in_identities where person_id = $p",

@@ -42,19 +42,6 @@ def test_each_load_bumps_the_data_version():
     assert db.data_version(con) == 1
 
 
-def test_the_dashboard_reads_the_data_version_again_only_after_a_write(tiny_file):
-    from cbme.app import ui
-
-    database = str(tiny_file)
-    con = ui._open(database)
-    before = ui.data_version(database)
-    con.execute("update dashboard_meta set value = '99' where key = 'data_version'")  # not through writing()
-    assert ui.data_version(database) == before  # kept in memory: only this process writes the file
-    with db.writing(con):
-        pass
-    assert ui.data_version(database) == 100
-
-
 def test_a_failed_load_leaves_nothing_behind(tmp_path):
     folder = tmp_path / "broken"
     folder.mkdir()

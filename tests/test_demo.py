@@ -94,7 +94,8 @@ def test_coaches_models_workload_and_overdue(con):
     lead = scalar(con, "select person_id from roles where role = 'program_lead'")
     models = set(query(con, "coaching_dual_roles", viewer=lead, program_id="EM", as_of=DEMO_END)["coaching_model"])
     assert models == {"supervises", "committee", "no assessor role"}
-    pairs = query(con, "coaching_pairs", viewer=lead, program_id="EM", as_of=DEMO_END, cadence_days=60, coach_id="")
+    pairs = query(con, "coaching_pairs", resident_id="",
+                  viewer=lead, program_id="EM", as_of=DEMO_END, cadence_days=60, coach_id="")
     assert pairs.loc[pairs["days_overdue"] > 30, "coach_id"].nunique() >= 2
     assert len(query(con, "residents_without_coach", viewer=lead, program_id="EM", as_of=DEMO_END)) == 1
     held = scalar(con, "select count(*) from coaching_sessions where status = 'held' and plan_strengths is not null")

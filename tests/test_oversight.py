@@ -122,7 +122,8 @@ def test_coachee_since_session(tiny):
 
 
 def overdue(con, as_of):
-    pairs = query(con, "coaching_pairs", as_of=as_of, cadence_days=60, coach_id="", **LEAD).set_index("resident_id")
+    pairs = query(con, "coaching_pairs", resident_id="",
+                  as_of=as_of, cadence_days=60, coach_id="", **LEAD).set_index("resident_id")
     return int(pairs.at["R1", "days_overdue"])
 
 

@@ -218,7 +218,8 @@ EVIDENCE = dict(recent_weeks=8, recent_ratings=5, trend_months=6, actionable_min
 
 
 def test_meeting_epa_evidence(tiny):
-    result = query(tiny, "meeting_epa_evidence", viewer="L1", program_id="P1", as_of=D(2025, 3, 31), **EVIDENCE)
+    result = query(tiny, "meeting_epa_evidence", resident_id="",
+                   viewer="L1", program_id="P1", as_of=D(2025, 3, 31), **EVIDENCE)
     columns = ["resident_id", "epa_code", "observations", "assessors", "assessor_roles", "recent_observations",
                "contexts", "narratives", "actionable", "current_level", "assessor_spread", "stage_trend_per_month",
                "stage_trend_ratings"]
@@ -228,7 +229,7 @@ def test_meeting_epa_evidence(tiny):
         ("R1", "E2", 2, 2, 2, 0, 2, 1, 0, 3.0, None, -0.103, 3),
         ("R1", "E3", 1, 1, 1, 1, 1, 1, 0, 4.0, None, -0.103, 3),
     ]
-    assert query(tiny, "meeting_epa_evidence", viewer="C2", program_id="P1", as_of=D(2025, 3, 31),
+    assert query(tiny, "meeting_epa_evidence", resident_id="", viewer="C2", program_id="P1", as_of=D(2025, 3, 31),
                  **EVIDENCE).empty
 
 
@@ -237,20 +238,22 @@ def test_meeting_agenda_since_last_review(tiny):
                "review_since", "new_observations", "epas_newly_achieved", "epas_newly_achieved_list", "new_flags",
                "new_narratives", "coaching_held", "coaching_missed"]
     # Before the first decision: everything since the start of training counts.
-    before = query(tiny, "meeting_agenda", viewer="M1", program_id="P1", as_of=D(2025, 6, 14))
+    before = query(tiny, "meeting_agenda", resident_id="", viewer="M1", program_id="P1", as_of=D(2025, 6, 14))
     assert rows(before, columns) == [
         ("R1", "FOD", "Dr. Riley Chen", True, None, D(2024, 6, 30), 6, 1, ["E1"], 1, 7, 0, 0)]
     # At a meeting after the 2025-12-15 decision: only what came after it.
-    after = query(tiny, "meeting_agenda", viewer="M1", program_id="P1", as_of=AS_OF)
+    after = query(tiny, "meeting_agenda", resident_id="", viewer="M1", program_id="P1", as_of=AS_OF)
     assert rows(after, columns) == [
         ("R1", "FOD", "Dr. Riley Chen", True, D(2025, 12, 15), D(2025, 12, 15), 0, 0, [], 0, 0, 1, 2),
         ("R2", "TTD", "Dr. Riley Chen", True, None, D(2025, 6, 30), 1, 0, [], 0, 1, 2, 0)]
     # C2 coaches only R2, and only in the past: they see R2's line, whose coach is now C1.
-    assert list(query(tiny, "meeting_agenda", viewer="C2", program_id="P1", as_of=AS_OF)["resident_id"]) == ["R2"]
+    assert list(query(tiny, "meeting_agenda", resident_id="",
+                      viewer="C2", program_id="P1", as_of=AS_OF)["resident_id"]) == ["R2"]
 
 
 def test_meeting_agenda_says_no_for_a_resident_without_a_coach(tiny_rw):
     tiny_rw.execute("update coach_assignments set end_date = '2026-06-01' where resident_id = 'R2' and coach_id = 'C1'")
-    agenda = query(tiny_rw, "meeting_agenda", viewer="M1", program_id="P1", as_of=AS_OF).set_index("resident_id")
+    agenda = query(tiny_rw, "meeting_agenda", resident_id="",
+                   viewer="M1", program_id="P1", as_of=AS_OF).set_index("resident_id")
     assert pd.isna(agenda.at["R2", "coach_id"]) and not agenda.at["R2", "coach_on_committee"]
     assert agenda["coach_on_committee"].notna().all()

@@ -11,7 +11,8 @@ D = dt.date
 
 
 def pair(tiny, as_of, cadence=60, viewer="L1"):
-    rows = query(tiny, "coaching_pairs", viewer=viewer, program_id="P1", as_of=as_of, cadence_days=cadence,
+    rows = query(tiny, "coaching_pairs", resident_id="",
+                 viewer=viewer, program_id="P1", as_of=as_of, cadence_days=cadence,
                  coach_id="").set_index("resident_id")
     return rows.loc["R1"]
 
@@ -49,7 +50,8 @@ def test_missed_since_last_held_and_the_words(tiny):
 
 def test_no_session_held_counts_from_the_pairing_start(tiny):
     # R2's pairing with C1 began 2026-01-01; before the first session (2026-03-01) none was held.
-    rows = query(tiny, "coaching_pairs", viewer="L1", program_id="P1", as_of=D(2026, 2, 15), cadence_days=30,
+    rows = query(tiny, "coaching_pairs", resident_id="",
+                 viewer="L1", program_id="P1", as_of=D(2026, 2, 15), cadence_days=30,
                  coach_id="").set_index("resident_id")
     row = rows.loc["R2"]
     assert row["last_held"] is None or str(row["last_held"]) in ("NaT", "None")
@@ -63,9 +65,11 @@ def test_pair_counts_and_scope(tiny):
     assert (row["held"], row["cancelled_by_resident"], row["cancelled_by_coach"], row["no_show"],
             row["missed_share"]) == (2, 0, 1, 1, 0.5)
     # A coach sees only their own pairs; C2's pairing with R2 ended, so C2 has none now.
-    assert query(tiny, "coaching_pairs", viewer="C2", program_id="P1", as_of=D(2026, 6, 30), cadence_days=60,
+    assert query(tiny, "coaching_pairs", resident_id="",
+                 viewer="C2", program_id="P1", as_of=D(2026, 6, 30), cadence_days=60,
                  coach_id="C2").empty
-    only_c1 = query(tiny, "coaching_pairs", viewer="C1", program_id="P1", as_of=D(2026, 6, 30), cadence_days=60,
+    only_c1 = query(tiny, "coaching_pairs", resident_id="",
+                    viewer="C1", program_id="P1", as_of=D(2026, 6, 30), cadence_days=60,
                     coach_id="C1")
     assert sorted(only_c1["resident_id"]) == ["R1", "R2"]
 

@@ -3,11 +3,11 @@ the requests that wait for a second person's confirmation (administrators and th
 
 import streamlit as st
 
-from cbme.app import ui
+from cbme.app import frame, reads
 from cbme.app.markup import escape_markdown
 from cbme.store import access
 
-view = ui.view()
+view = frame.view()
 admin = "admin" in view.roles
 st.title("People and access")
 st.caption("Roles decide what each person sees: program leads and committee members see the program's "
@@ -26,7 +26,7 @@ def apply(change, messages: dict[str, str]) -> None:
     st.success(escape_markdown(messages.get(outcome, "Done.")))
 
 
-waiting = ui.fetch("access_requests", viewer=view.viewer_id, program_id=view.program_id)
+waiting = reads.fetch("access_requests", viewer=view.viewer_id, program_id=view.program_id)
 st.subheader(f"Waiting for confirmation ({len(waiting)})")
 if waiting.empty:
     st.caption("Nothing waits for confirmation.")
@@ -45,7 +45,7 @@ for request in waiting.itertuples():
             if col.button(label, key=f"access_{'confirm' if confirm else 'decline'}_{request.request_id}",
                           disabled=own, type="primary" if confirm else "secondary"):
                 try:
-                    access.decide_request(ui.connection(), view.viewer_id, request.request_id, confirm)
+                    access.decide_request(reads.connection(), view.viewer_id, request.request_id, confirm)
                     st.rerun()
                 except (access.NotAllowed, ValueError) as error:
                     st.error(escape_markdown(error))
@@ -53,7 +53,7 @@ for request in waiting.itertuples():
 if not admin:
     st.stop()
 
-people = ui.fetch("program_people", viewer=view.viewer_id, program_id=view.program_id)
+people = reads.fetch("program_people", viewer=view.viewer_id, program_id=view.program_id)
 st.subheader("People")
 st.dataframe(
     people.assign(roles=people["roles"].map(lambda rs: ", ".join(access.ROLE_LABELS[r] for r in rs)),
@@ -61,7 +61,7 @@ st.dataframe(
     hide_index=True, placeholder="—", column_order=["name", "roles", "identities", "person_id"],
     column_config={"name": "Person", "roles": "Roles", "identities": "Signs in as", "person_id": "Id"})
 
-staff = ui.fetch("program_staff", viewer=view.viewer_id, program_id=view.program_id)
+staff = reads.fetch("program_staff", viewer=view.viewer_id, program_id=view.program_id)
 names = dict(zip(staff["person_id"], staff["name"]))
 members = dict(zip(people["person_id"], people["name"]))
 CONFIRMATION = "It waits for confirmation by another administrator or the program lead."
@@ -74,7 +74,7 @@ with grant, st.form("access_grant", border=False):
                         index=None, placeholder="Choose a role")
     if st.form_submit_button("Ask for the role", type="primary") and person and role:
         label = access.ROLE_LABELS[role].lower()
-        apply(lambda: access.grant_role(ui.connection(), view.viewer_id, view.program_id, person, role),
+        apply(lambda: access.grant_role(reads.connection(), view.viewer_id, view.program_id, person, role),
               {"requested": f"Asked for {names[person]} as {label}. {CONFIRMATION}",
                "waiting": f"{names[person]} as {label} already waits for confirmation.",
                "already": f"{names[person]} is already {label}."})
@@ -85,7 +85,7 @@ with revoke, st.form("access_revoke", border=False):
     role = st.selectbox("Role", access.ROLES, format_func=access.ROLE_LABELS.get, key="access_revoke_role",
                         index=None, placeholder="Choose a role")
     if st.form_submit_button("Remove role") and person and role:
-        apply(lambda: access.revoke_role(ui.connection(), view.viewer_id, view.program_id, person, role),
+        apply(lambda: access.revoke_role(reads.connection(), view.viewer_id, view.program_id, person, role),
               {True: f"{members[person]} is no longer {access.ROLE_LABELS[role].lower()}.",
                False: "Nothing to change."})
 
@@ -96,7 +96,7 @@ with identity, st.form("access_identity", border=False):
     value = st.text_input("Email or subject", key="access_identity_value", max_chars=254)
     if st.form_submit_button("Add identity") and person:
         identity_text = value.strip().lower()
-        apply(lambda: access.set_identity(ui.connection(), view.viewer_id, view.program_id, person, value),
+        apply(lambda: access.set_identity(reads.connection(), view.viewer_id, view.program_id, person, value),
               {"added": f"{names[person]} can sign in as {identity_text}.",
                "requested": f"Asked for {names[person]} to sign in as {identity_text}. {CONFIRMATION}",
                "waiting": f"{names[person]} signing in as {identity_text} already waits for confirmation."})

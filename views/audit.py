@@ -5,13 +5,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme.app import ui
+from cbme.app import frame, reads
 from cbme.downloads import csv_text
 from cbme.store import access
 
 MAX_ROWS = 5000
 
-view = ui.view()
+view = frame.view()
 st.title("Audit trail")
 st.caption("Append-only: events are added, never changed or removed. Every record shown, every change, every "
            "export and every refusal is here, with who, when and from where (docs/security.md).")
@@ -25,7 +25,7 @@ dates = cols[3].date_input("Between", (view.as_of - dt.timedelta(days=90), view.
                            format="YYYY-MM-DD")
 date_from, date_to = (dates[0], dates[-1]) if dates else (view.as_of, view.as_of)
 
-events = ui.fetch_fresh("audit_events", viewer=view.viewer_id, program_id=view.program_id, actions=actions,
+events = reads.fetch_fresh("audit_events", viewer=view.viewer_id, program_id=view.program_id, actions=actions,
                         actor_search=actor.strip(), resident_search=resident.strip(), date_from=date_from,
                         date_to=date_to, max_rows=MAX_ROWS)
 shown = f"{len(events):,} events" + (f" (the newest {MAX_ROWS:,}; narrow the search)" if len(events) == MAX_ROWS
@@ -41,7 +41,7 @@ with st.expander("What each action means"):
 
 
 def exported() -> None:
-    access.audit(ui.connection(), view.viewer_id, "export audit trail", program_id=view.program_id,
+    access.audit(reads.connection(), view.viewer_id, "export audit trail", program_id=view.program_id,
                  rows=len(events), date_from=date_from, date_to=date_to)
 
 

@@ -5,23 +5,23 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme.app import panels, ui
+from cbme.app import frame, panels, reads, widgets
 from cbme.app.markup import escape_markdown
 from cbme.config import program_config
 from cbme.rules.coaching import before_next_meeting, coaching_status
 from cbme.rules.status import LIGHT_LABELS
 from cbme.store import coaching
 
-view = ui.view()
+view = frame.view()
 config = program_config(view.program_id)
 st.title("My coachees")
-pairs = ui.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
-                 cadence_days=config.coaching_cadence_days, coach_id=view.viewer_id)
+pairs = reads.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
+                    cadence_days=config.coaching_cadence_days, coach_id=view.viewer_id, resident_id="")
 if pairs.empty:
     st.info("You have no coachees in this program on this date.")
     st.stop()
-_, statuses = ui.meeting_agenda(view, config)
-outcomes = ui.fetch("coachee_outcomes", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
+_, statuses = reads.meeting_agenda(view.viewer_id, view.program_id, view.as_of, config)
+outcomes = reads.fetch("coachee_outcomes", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
                     coach_id=view.viewer_id).set_index("resident_id")
 glance = pairs.assign(
     status=[LIGHT_LABELS[statuses[r].light] if r in statuses else "not in training" for r in pairs["resident_id"]],
@@ -44,18 +44,18 @@ st.dataframe(glance, hide_index=True, placeholder="—",
                             "missed_since_last_held": "Missed since"})
 
 names = dict(zip(pairs["resident_id"], pairs["resident_name"]))
-resident_id = ui.linked_selectbox("Prepare a session with", names, param="coachee", key="coaching_coachee",
+resident_id = widgets.linked_selectbox("Prepare a session with", names, param="coachee", key="coaching_coachee",
                                   refused="The link names someone who is not your coachee; choose one of yours.",
-                                  on_refused=ui.refusal_audit("coachee"), none_when_refused=True)
+                                  on_refused=frame.refusal_audit("coachee"), none_when_refused=True)
 if resident_id is None:
     st.stop()
-ui.audit_once("open coachee", resident_id=resident_id)
+frame.audit_once("open coachee", resident_id=resident_id)
 pair = pairs[pairs["resident_id"] == resident_id].iloc[0]
 status = coaching_status(pair, view.as_of, config.coaching_cadence_days)  # the coaching's, not the committee's
 {"overdue": st.warning, "due soon": st.info, "on track": st.success}[status.verdict](
     f"**Coaching {status.verdict}.** {' '.join(status.reasons)}")
 st.page_link("views/resident.py", label="Open the full progression page", icon=":material/person:",
-             query_params=ui.frame_link_params(resident=resident_id))
+             query_params=frame.frame_link_params(resident=resident_id))
 outcome = outcomes.loc[resident_id] if resident_id in outcomes.index else None
 with st.container(border=True):
     st.markdown("**What the committee decided, and what is due before its next meeting**")
@@ -66,8 +66,7 @@ params = dict(viewer=view.viewer_id, resident_id=resident_id, as_of=view.as_of)
 since_params = dict(since=since, **params)
 narrative_params = dict(epa_codes=[], form_types=[], date_from=since + dt.timedelta(days=1), date_to=view.as_of,
                         search="", **params)
-ui.prefetch(("coachee_since_session", since_params), ("resident_narratives", narrative_params))
-sessions = ui.fetch("resident_coaching_sessions", **params)
+sessions = reads.fetch("resident_coaching_sessions", **params)
 plan = sessions[(sessions["status"] == "held") & (sessions["scheduled_date"].dt.date <= view.as_of)]
 left, right = st.columns(2)
 with left:
@@ -84,7 +83,7 @@ with left:
                 st.text(last[column] if isinstance(last[column], str) else "Not recorded")
 with right:
     st.subheader(f"Since then ({since:%Y-%m-%d})")
-    epas = ui.fetch("coachee_since_session", **since_params)
+    epas = reads.fetch("coachee_since_session", **since_params)
     observed = epas[epas["observations_since"] > 0]
     newly = ", ".join(epas.loc[epas["newly_achieved"], "epa_code"]) or "none"
     exposure = ", ".join(epas.loc[epas["needs_exposure"] & (epas["observations_since"] == 0), "epa_code"]) or "none"
@@ -95,7 +94,7 @@ with right:
                  column_config={"epa_code": "EPA", "observations_since": "Observations",
                                 "mean_before": st.column_config.NumberColumn("Entrustment before", format="%.1f"),
                                 "mean_since": st.column_config.NumberColumn("Entrustment since", format="%.1f")})
-narratives = ui.fetch("resident_narratives", **narrative_params)
+narratives = reads.fetch("resident_narratives", **narrative_params)
 flags = narratives[narratives["flag"].notna()]
 iters = narratives[narratives["form_type"] == "iter"]
 st.subheader(f"New narratives since ({len(narratives)}; {len(flags)} flagged; {len(iters)} ITERs)")
@@ -121,7 +120,7 @@ with st.form(f"coaching_log_{resident_id}"):
                               format="YYYY-MM-DD")
     if st.form_submit_button(f"Log the session with {escape_markdown(names[resident_id])}", type="primary"):
         try:
-            coaching.log_session(ui.connection(), view.viewer_id, coaching.Session(
+            coaching.log_session(reads.connection(), view.viewer_id, coaching.Session(
                 resident_id, day, happened, int(minutes) or None, reviewed, strengths, improvement, exposure,
                 next_date), today=max(view.as_of, dt.date.today()))
             st.session_state["coaching_flash"] = (resident_id, f"Session of {day:%Y-%m-%d} logged ({happened}).")

@@ -4,11 +4,11 @@ Text from the file (names, values, the mapping's name) is shown as plain text, n
 import streamlit as st
 
 from cbme import imports
-from cbme.app import ui
+from cbme.app import frame, reads
 from cbme.app.markup import escape_markdown
 from cbme.store.db import ROOT
 
-view = ui.view()
+view = frame.view()
 st.title("Imports")
 st.caption("Formats: the dashboard's own tables (a CSV per table, or one workbook with a sheet per table), "
            "the Elentra assessment export, the Royal College ePortfolio Observation Summary Report workbook, and "
@@ -30,7 +30,7 @@ if upload is not None:
         # Read once per file, mapping and program, not on every rerun of the page (a choice below reruns it).
         shown = (upload.file_id, mapping_file.file_id if mapping_file else None, view.program_id)
         if st.session_state.get("imports_preview_of") != shown:
-            st.session_state["imports_preview"] = imports.preview(ui.connection(), data, upload.name,
+            st.session_state["imports_preview"] = imports.preview(reads.connection(), data, upload.name,
                                                                   view.program_id, mapping)
             st.session_state["imports_preview_of"] = shown
         found = st.session_state["imports_preview"]
@@ -52,7 +52,7 @@ if upload is not None:
         if st.button(f"Import into {escape_markdown(view.program_name)}", type="primary", key="imports_run"):
             bar = st.progress(0.0, text="Reading")
             try:
-                report = imports.run_import(ui.connection(), data, upload.name, view.program_id, view.viewer_id,
+                report = imports.run_import(reads.connection(), data, upload.name, view.program_id, view.viewer_id,
                                             lambda share, text: bar.progress(share, text=text), mapping, reverts,
                                             imports.DATE_ORDERS.get(order))
                 st.session_state["imports_report"] = report
@@ -94,12 +94,12 @@ if report is not None:
             "value": "Value", "reason": st.column_config.TextColumn("Why it was rejected", width="large")})
         st.download_button("Download the rejected rows (CSV)", imports.rejected_rows_csv([report]),
                            file_name=f"rejected-{report.import_id}.csv", mime="text/csv", key="imports_rejected",
-                           on_click=lambda: ui.audit("export rejected rows", import_id=report.import_id),
+                           on_click=lambda: frame.audit("export rejected rows", import_id=report.import_id),
                            help="Each rejected row as the file has it, with its row number and reasons: fix the "
                                 "cells and import the file again.")
 
 st.subheader("Import history")
-history = ui.fetch("import_history", viewer=view.viewer_id, program_id=view.program_id)
+history = reads.fetch("import_history", viewer=view.viewer_id, program_id=view.program_id)
 if history.empty:
     st.caption("No imports yet.")
 else:
@@ -121,7 +121,7 @@ else:
             sure = st.checkbox(escape_markdown(f"Remove the rows {labels[chosen]} added, and give back what it "
                                                "corrected"), key=f"imports_rollback_sure_{chosen}")
             if st.button("Roll back", key="imports_rollback", disabled=not sure):
-                imports.rollback_import(ui.connection(), view.viewer_id, chosen)
+                imports.rollback_import(reads.connection(), view.viewer_id, chosen)
                 st.session_state["imports_rolled_back"] = f"Rolled back: {labels[chosen]}."
                 st.rerun()
 

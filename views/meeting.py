@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme.app import jobs, meeting_view, packet, ui
+from cbme.app import frame, jobs, meeting_view, packet, reads, widgets
 from cbme.app.markup import escape_markdown
 from cbme.config import program_config
 from cbme.downloads import csv_text
@@ -15,12 +15,12 @@ from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS
 from cbme.store import committee, db
 from cbme.vocabulary import counted
 
-view = ui.view()
+view = frame.view()
 config = program_config(view.program_id)
 organiser = bool(view.roles & {"committee_chair", "program_lead"})
 st.title("Committee meeting")
 
-meetings = ui.fetch("committee_meetings", viewer=view.viewer_id, program_id=view.program_id)
+meetings = reads.fetch("committee_meetings", viewer=view.viewer_id, program_id=view.program_id)
 scheduled = [d.date() for d in meetings["meeting_date"]]
 
 
@@ -43,10 +43,10 @@ else:
     cols[1].caption(f"No meeting is scheduled on {view.as_of:%Y-%m-%d} (the as-of date): the agenda shows the data "
                     "as of that day. Open a scheduled meeting, or schedule this one below.")
 
-agenda_mode = ui.linked_selectbox(
+agenda_mode = widgets.linked_selectbox(
     "Agenda", {"due": "Residents due for review", "all": "All residents"}, param="agenda", key="meeting_agenda",
     refused="The link names an unknown agenda; showing the residents due for review.",
-    on_refused=ui.refusal_audit("agenda"),
+    on_refused=frame.refusal_audit("agenda"),
     help=f"Due: no decision in the last {config.review_due_months} months, a flag since the last review, a red "
          "or amber status, a follow-up date reached, or added by hand.")
 linked_order = st.query_params.get("order")
@@ -57,12 +57,12 @@ st.query_params["order"] = order  # the link to the meeting names its order; pre
 
 def current_agenda() -> tuple[pd.DataFrame, pd.DataFrame]:
     """(everyone, the agenda shown) in the chosen order."""
-    everyone, _ = ui.meeting_agenda(view, config)
+    everyone, _ = reads.meeting_agenda(view.viewer_id, view.program_id, view.as_of, config)
     shown = meeting.due_only(everyone) if agenda_mode == "due" else everyone
     return everyone, meeting.order_agenda(shown, order)
 
 
-@ui.fragment(run_every=5)
+@frame.fragment(run_every=5)
 def agenda_table() -> None:
     """The agenda, refreshed every few seconds so that each decision shows as soon as it is saved."""
     _, agenda = current_agenda()
@@ -105,16 +105,16 @@ def agenda_table() -> None:
                  key="meeting_present"):
         # The as-of date travels in the address by itself (the sidebar's date widget keeps it there).
         st.session_state[meeting_view.FOLLOW] = False  # the resident asked for, not the chair's
-        ui.switch_page("views/resident.py", resident=chosen["resident_id"], meeting=f"{view.as_of:%Y-%m-%d}",
+        frame.switch_page("views/resident.py", resident=chosen["resident_id"], meeting=f"{view.as_of:%Y-%m-%d}",
                        agenda=agenda_mode, order=order)
     if "committee_chair" not in view.roles:
-        chair = ui.fetch_fresh("meeting_presenting", viewer=view.viewer_id, program_id=view.program_id,
+        chair = reads.fetch_fresh("meeting_presenting", viewer=view.viewer_id, program_id=view.program_id,
                                as_of=view.as_of)
         if st.button("Follow the chair", icon=":material/cast:", key="meeting_follow_chair",
                      disabled=chair.empty, help="The resident the chair presents, on your screen as the chair moves "
                                                 "on." if not chair.empty else "The chair has not started presenting."):
             st.session_state[meeting_view.FOLLOW] = True
-            ui.switch_page("views/resident.py", resident=chair["resident_id"].iloc[0],
+            frame.switch_page("views/resident.py", resident=chair["resident_id"].iloc[0],
                            meeting=f"{view.as_of:%Y-%m-%d}", agenda=agenda_mode, order=order)
     st.caption("Select a row, then present: the resident page opens in meeting view, with previous and next. "
                "Follow the chair to see the resident the chair presents, on your own screen.")
@@ -122,7 +122,7 @@ def agenda_table() -> None:
 
 agenda_table()
 everyone, agenda = current_agenda()
-ui.audit_once("open agenda", meeting=f"{view.as_of:%Y-%m-%d}", residents=tuple(agenda["resident_id"]))
+frame.audit_once("open agenda", meeting=f"{view.as_of:%Y-%m-%d}", residents=tuple(agenda["resident_id"]))
 
 with st.expander("Add a resident to this meeting's agenda"):
     others = everyone[~everyone["resident_id"].isin(agenda["resident_id"])]
@@ -133,7 +133,7 @@ with st.expander("Add a resident to this meeting's agenda"):
         extra = st.selectbox("Resident", list(names), format_func=names.get, key="meeting_add_resident")
         if st.button("Add to agenda", key="meeting_add"):
             try:
-                committee.add_to_agenda(ui.connection(), view.viewer_id, view.program_id, view.as_of, extra)
+                committee.add_to_agenda(reads.connection(), view.viewer_id, view.program_id, view.as_of, extra)
                 st.rerun()
             except committee.NotAllowed as error:
                 st.error(escape_markdown(error))
@@ -145,9 +145,9 @@ if organiser:
         with prepare:
             if view.as_of not in scheduled and st.button(f"Schedule a meeting on {view.as_of:%Y-%m-%d}",
                                                          key="meeting_schedule"):
-                committee.schedule_meeting(ui.connection(), view.viewer_id, view.program_id, view.as_of)
+                committee.schedule_meeting(reads.connection(), view.viewer_id, view.program_id, view.as_of)
                 st.rerun()
-            attendance = ui.fetch("meeting_attendance", viewer=view.viewer_id, program_id=view.program_id,
+            attendance = reads.fetch("meeting_attendance", viewer=view.viewer_id, program_id=view.program_id,
                                   as_of=view.as_of)
             members = dict(zip(attendance["person_id"], attendance["name"]))
             recorded = list(attendance.loc[attendance["attending"], "person_id"])
@@ -157,7 +157,7 @@ if organiser:
                                          help="Each decision is taken by the members attending, less any member "
                                               "recused because they coach the resident.")
                 if st.form_submit_button("Save attendance"):
-                    committee.record_attendance(ui.connection(), view.viewer_id, view.program_id, view.as_of,
+                    committee.record_attendance(reads.connection(), view.viewer_id, view.program_id, view.as_of,
                                                 present)
                     st.session_state["meeting_attendance_saved"] = len(present)
                     st.rerun()
@@ -183,7 +183,7 @@ if organiser:
             if st.button("Save reviewers", key="meeting_reviewers_save"):
                 try:
                     changed = committee.assign_reviewers(
-                        ui.connection(), view.viewer_id, view.program_id, view.as_of,
+                        reads.connection(), view.viewer_id, view.program_id, view.as_of,
                         {r.resident_id: (r.primary or None, r.secondary or None) for r in editor.itertuples()})
                     st.success(f"Reviewers saved ({counted(changed, 'resident')} changed).")
                 except (committee.NotAllowed, ValueError) as error:
@@ -191,7 +191,7 @@ if organiser:
 
 
 def exported_agenda() -> None:
-    ui.audit("export agenda", meeting=f"{view.as_of:%Y-%m-%d}", residents=list(agenda["resident_id"]))
+    frame.audit("export agenda", meeting=f"{view.as_of:%Y-%m-%d}", residents=list(agenda["resident_id"]))
 
 
 st.download_button(
@@ -208,7 +208,7 @@ st.caption("For the chair to send before the meeting and archive after it: one p
            "built in the background while the meeting goes on, and reads well printed in greyscale.")
 
 
-@ui.fragment(run_every=1)
+@frame.fragment(run_every=1)
 def packet_progress(job: jobs.Job) -> None:
     """The packet's progress while it is built; the page shows the downloads once it is done."""
     st.progress(job.share, text=job.words)
@@ -216,18 +216,18 @@ def packet_progress(job: jobs.Job) -> None:
         st.rerun(scope="app")
 
 
-everyone_statuses = ui.meeting_agenda(view, config)[1]
-packet_key = ("packet", str(ui.database_path()), ui.data_version(str(ui.database_path())), view.viewer_id,
+everyone_statuses = reads.meeting_agenda(view.viewer_id, view.program_id, view.as_of, config)[1]
+packet_key = ("packet", str(reads.database_path()), reads.data_version(), view.viewer_id,
               view.program_id, view.as_of, tuple(agenda["resident_id"]))
 job = jobs.find(packet_key)
 if job is None:
     if st.button(f"Build the packet ({len(agenda)} residents)", key="meeting_packet", icon=":material/picture_as_pdf:",
                  disabled=agenda.empty):
-        con = ui.connection()
+        con = reads.connection()
         job = jobs.start(packet_key, lambda report: packet.build(
             lambda name, **params: db.query(con, name, **params), view.viewer_id, view.program_id,
             view.program_name, view.as_of, config, agenda, everyone_statuses, report))
-        ui.audit("build packet", meeting=f"{view.as_of:%Y-%m-%d}", residents=list(agenda["resident_id"]))
+        frame.audit("build packet", meeting=f"{view.as_of:%Y-%m-%d}", residents=list(agenda["resident_id"]))
 if job is not None and not job.done.is_set():
     packet_progress(job)
 elif job is not None and job.failed:
@@ -239,9 +239,9 @@ elif job is not None:
     cols = st.columns(2)
     cols[0].download_button("Download the packet (PDF)", pdf, file_name=f"{name}.pdf", mime="application/pdf",
                             icon=":material/download:", key="meeting_packet_pdf",
-                            on_click=lambda: ui.audit("export packet", meeting=f"{view.as_of:%Y-%m-%d}", format="pdf",
-                                                      residents=list(agenda["resident_id"])))
+                            on_click=lambda: frame.audit("export packet", meeting=f"{view.as_of:%Y-%m-%d}",
+                                                         format="pdf", residents=list(agenda["resident_id"])))
     cols[1].download_button("Download the packet (HTML)", html, file_name=f"{name}.html", mime="text/html",
                             icon=":material/download:", key="meeting_packet_html",
-                            on_click=lambda: ui.audit("export packet", meeting=f"{view.as_of:%Y-%m-%d}", format="html",
-                                                      residents=list(agenda["resident_id"])))
+                            on_click=lambda: frame.audit("export packet", meeting=f"{view.as_of:%Y-%m-%d}",
+                                                         format="html", residents=list(agenda["resident_id"])))

@@ -6,21 +6,21 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cbme.app import charts, meeting_view, panels, ui
+from cbme.app import charts, frame, meeting_view, panels, reads, widgets
 from cbme.config import program_config
 from cbme.rules import meeting
 from cbme.rules.coaching import coaching_status
 from cbme.store import committee
 from cbme.vocabulary import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, RESIDENT_TABS, STAGES
 
-view = ui.view()
+view = frame.view()
 config = program_config(view.program_id)
 scope = dict(viewer=view.viewer_id, as_of=view.as_of)
 in_meeting = (st.query_params.get("meeting") == f"{view.as_of:%Y-%m-%d}"
               and bool(view.roles & {"program_lead", "committee_chair", "committee_member"}))
 presenting = in_meeting and "committee_chair" in view.roles
 
-residents = ui.fetch("viewer_residents", program_id=view.program_id, **scope)
+residents = reads.fetch("viewer_residents", program_id=view.program_id, **scope)
 if residents.empty:
     st.info("There are no residents you may see in this program on this date.")
     st.stop()
@@ -40,39 +40,36 @@ def picked() -> None:
 
 
 meeting_view.open_requested()
-resident_id = ui.linked_selectbox(
+resident_id = widgets.linked_selectbox(
     "Resident", labels, param="resident", key="resident", placeholder="Type a name to search",
     refused="The link names a resident who is not available to you in this program. Choose one of your "
-            "residents.", on_refused=ui.refusal_audit("resident"), none_when_refused=True, on_change=picked,
+            "residents.", on_refused=frame.refusal_audit("resident"), none_when_refused=True, on_change=picked,
     help="The residents your role lets you see. The page address links to the chosen resident.")
 if resident_id is None:
     st.stop()
 st.session_state["resident_shown"] = resident_id
 params = dict(resident_id=resident_id, **scope)
-ui.prefetch(("resident_profile", params))  # while the audit event is written and the program's agenda read
-ui.audit_once("open resident", resident_id=resident_id)
+frame.audit_once("open resident", resident_id=resident_id)
 
-everyone, statuses = ui.meeting_agenda(view, config)
-review = everyone[everyone["resident_id"] == resident_id]
-review = review.iloc[0] if not review.empty else None  # (a row; itertuples costs a millisecond or two)
-status = statuses.get(resident_id)
+review, status = reads.resident_review(view.viewer_id, view.program_id, view.as_of, config, resident_id)
 if in_meeting:
     meeting_view.drawn_with_data_version()  # the watch below redraws the page when the data move on
+    everyone, _ = reads.meeting_agenda(view.viewer_id, view.program_id, view.as_of, config)
     agenda = meeting.due_only(everyone) if st.query_params.get("agenda", "due") == "due" else everyone
     order = st.query_params.get("order", "concern")
     agenda = meeting.order_agenda(agenda, order if order in meeting.ORDERS else "concern")  # as the agenda shows it
     meeting_view.leaving_dialog(names, view.as_of)
     meeting_view.bar(agenda, resident_id, view, presenting)
     if presenting and st.session_state.get("meeting_presented") != (view.as_of, resident_id):
-        committee.present_resident(ui.connection(), view.viewer_id, view.program_id, view.as_of, resident_id)
+        committee.present_resident(reads.connection(), view.viewer_id, view.program_id, view.as_of, resident_id)
         st.session_state["meeting_presented"] = (view.as_of, resident_id)
     meeting_view.watch(view, resident_id, names, presenting)
 since = review.review_since.date() if in_meeting and review is not None else None
-profile = ui.fetch("resident_profile", **params).iloc[0]
+profile = reads.fetch("resident_profile", **params).iloc[0]
 
 # Header
 stage_since = f"since {profile['stage_start_date']:%Y-%m-%d}" if profile["stage"] else "no stage recorded"
-ui.facts_card([
+widgets.facts_card([
     ("Resident", profile["name"], profile["status"]),
     ("Stage", STAGES.get(profile["stage"], "Not started"), stage_since),
     ("PGY", str(profile["pgy"]), f"training started {profile['training_start_date']:%Y-%m-%d}"),
@@ -87,22 +84,22 @@ ui.facts_card([
 if review is not None:
     flags = pd.DataFrame()
     if review.new_flags:
-        narratives_since = ui.fetch("resident_narratives", epa_codes=[], form_types=[],
+        narratives_since = reads.fetch("resident_narratives", epa_codes=[], form_types=[],
                                     date_from=review.review_since.date() + dt.timedelta(days=1),
                                     date_to=view.as_of, search="", **params)
         flags = narratives_since[narratives_since["flag"].notna()]
     panels.status_panel(status, view.as_of, flags, review.coaching)
     if in_meeting:
         panels.since_metrics(review)
-        notes = ui.fetch("meeting_reviewer_notes", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of)
+        notes = reads.fetch("meeting_reviewer_notes", viewer=view.viewer_id, program_id=view.program_id,
+                            as_of=view.as_of)
         meeting_view.reviewers_panel(view, resident_id, notes[notes["resident_id"] == resident_id])
 
-# The sections, one tab each (ui.lazy_tabs: only the open one runs). Widgets are keyed by the resident.
+# The sections, one tab each (widgets.lazy_tabs: only the open one runs). Widgets are keyed by the resident.
 
 
 def progress_section():
-    ui.prefetch(*((name, params) for name in ("resident_entrustment", "resident_stage_history", "resident_decisions")))
-    progress = ui.fetch("resident_epa_progress", **params)
+    progress = reads.fetch("resident_epa_progress", **params)
     current = progress[progress["stage"] == profile["stage"]]
     st.subheader("EPAs achieved against the assessment plan")
     st.markdown(
@@ -115,7 +112,7 @@ def progress_section():
     if later_stages and not st.toggle("Include later stages", key=f"resident_later_stages_{resident_id}",
                                       help="EPAs of stages the resident has not reached yet."):
         shown = progress[~progress["stage"].isin(later_stages)]
-    st.plotly_chart(ui.chart(charts.epa_progress, shown), key="resident_epa_progress",
+    st.plotly_chart(charts.epa_progress(shown), key="resident_epa_progress",
                     config={"displayModeBar": False})
     details = st.expander("Assessment plan details", key="resident_plan_details", on_change="rerun")
     if details.open:  # built only when opened
@@ -131,9 +128,9 @@ def progress_section():
     entrustment_section(progress, current)
 
 
-@ui.fragment
+@frame.fragment
 def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
-    observations = ui.fetch("resident_entrustment", **params)
+    observations = reads.fetch("resident_entrustment", **params)
     st.subheader("Entrustment over time")
     counts = observations["epa_code"].value_counts()
     ordered = [c for c in progress["epa_code"] if c in counts]
@@ -148,8 +145,8 @@ def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
     if not chosen:
         st.info("Choose one or more EPAs to see their ratings.")
         return
-    figure = ui.chart(charts.entrustment_over_time, observations, ui.fetch("resident_stage_history", **params),
-                      ui.fetch("resident_decisions", **params), chosen, view.as_of, since)
+    figure = charts.entrustment_over_time(observations, reads.fetch("resident_stage_history", **params),
+                                          reads.fetch("resident_decisions", **params), chosen, view.as_of, since)
     st.plotly_chart(figure, key="resident_entrustment")
     st.caption("Each point is one rated observation; the line is the mean of the EPA's last five. "
                f"The dotted line marks entrustment 4 ({ENTRUSTMENT[4]}). Shaded bands are stages; "
@@ -157,8 +154,7 @@ def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
 
 
 def feedback_section():
-    ui.prefetch(("resident_feedback_monthly", params))
-    summary = ui.fetch("resident_feedback_summary", actionable_min_chars=config.actionable_min_chars, **params)
+    summary = reads.fetch("resident_feedback_summary", actionable_min_chars=config.actionable_min_chars, **params)
     total = summary[summary["opportunity"] == "all assessments"]
     if total.empty or not total.iloc[0]["items"]:
         st.info("No feedback recorded up to this date.")
@@ -171,8 +167,8 @@ def feedback_section():
     cols[2].metric("With narrative", f"{total['narrative_share']:.0%}")
     cols[3].metric("With actionable improvement", f"{total['actionable_share']:.0%}",
                    f"comment of {config.actionable_min_chars}+ characters", delta_color="off", delta_arrow="off")
-    monthly = ui.fetch("resident_feedback_monthly", **params)
-    st.plotly_chart(ui.chart(charts.feedback_mix, monthly, since, view.as_of), key="resident_feedback_mix")
+    monthly = reads.fetch("resident_feedback_monthly", **params)
+    st.plotly_chart(charts.feedback_mix(monthly, since, view.as_of), key="resident_feedback_mix")
     st.dataframe(
         summary.assign(opportunity=summary["opportunity"].map({**OPPORTUNITIES, "all assessments": "All assessments"})),
         hide_index=True, placeholder="—",
@@ -184,13 +180,13 @@ def feedback_section():
             "words_per_narrative": st.column_config.NumberColumn("Words per narrative", format="%.0f")})
 
 
-@ui.fragment
+@frame.fragment
 def narratives_section():
     first_day = profile["training_start_date"].date() if hasattr(profile["training_start_date"], "date") \
         else profile["training_start_date"]
     cols = st.columns([2, 1.2, 1.2, 1.4])
     search = cols[0].text_input("Search the comments", key=f"resident_search_{resident_id}", max_chars=200)
-    epa_codes = cols[1].multiselect("EPA", list(ui.fetch("resident_epa_progress", **params)["epa_code"]),
+    epa_codes = cols[1].multiselect("EPA", list(reads.fetch("resident_epa_progress", **params)["epa_code"]),
                                     key=f"resident_narrative_epas_{resident_id}")
     form_types = cols[2].multiselect("Form type", [k for k in OPPORTUNITIES if k != "coaching"],
                                      format_func=OPPORTUNITIES.get, key=f"resident_narrative_forms_{resident_id}")
@@ -198,7 +194,7 @@ def narratives_section():
                                max_value=max(view.as_of, first_day), key=f"resident_narrative_dates_{resident_id}",
                                format="YYYY-MM-DD")
     date_from, date_to = (dates[0], dates[-1]) if dates else (first_day, view.as_of)
-    narratives = ui.fetch("resident_narratives", epa_codes=epa_codes, form_types=form_types,
+    narratives = reads.fetch("resident_narratives", epa_codes=epa_codes, form_types=form_types,
                           date_from=date_from, date_to=date_to, search=search.strip(), **params)
     flagged = narratives["flag"].notna().sum()
     st.caption(f"{len(narratives)} comments, newest first; {flagged} with a professionalism or "
@@ -212,17 +208,15 @@ def narratives_section():
 
 
 def coaching_section():
-    pairs_params = dict(viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
-                        cadence_days=config.coaching_cadence_days, coach_id="")
-    ui.prefetch(("coaching_pairs", pairs_params))
-    sessions = ui.fetch("resident_coaching_sessions", **params)
-    pairs = ui.fetch("coaching_pairs", **pairs_params)
-    pair = next((p for _, p in pairs[pairs["resident_id"] == resident_id].iterrows()), None)
+    sessions = reads.fetch("resident_coaching_sessions", **params)
+    pairs = reads.fetch("coaching_pairs", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of,
+                        cadence_days=config.coaching_cadence_days, coach_id="", resident_id=resident_id)
+    pair = pairs.iloc[0] if not pairs.empty else None
     coaching = coaching_status(pair, view.as_of, config.coaching_cadence_days)
     {"overdue": st.warning, "due soon": st.info, "on track": st.success, "no coach": st.info}[coaching.verdict](
         f"**Coaching {coaching.verdict}.** {' '.join(coaching.reasons)}")
     if pair is not None or not sessions.empty:  # an empty timeline still shows how long coaching is overdue
-        st.plotly_chart(ui.chart(charts.coaching_timeline, sessions, view.as_of, coaching.next_due),
+        st.plotly_chart(charts.coaching_timeline(sessions, view.as_of, coaching.next_due),
                         key="resident_coaching", config={"displayModeBar": False})
     if sessions.empty:
         return
@@ -240,7 +234,7 @@ def coaching_section():
 
 
 def decisions_section():
-    decisions = ui.fetch("resident_decisions", **params)
+    decisions = reads.fetch("resident_decisions", **params)
     if decisions.empty:
         st.info("No committee decision recorded up to this date.")
     for decision in decisions.itertuples():
@@ -251,14 +245,14 @@ def decisions_section():
             st.text("\n".join(meeting.minutes(decision)))
 
 
-ui.lazy_tabs(dict(zip(RESIDENT_TABS, [progress_section, feedback_section, narratives_section, coaching_section,
+widgets.lazy_tabs(dict(zip(RESIDENT_TABS, [progress_section, feedback_section, narratives_section, coaching_section,
                                        decisions_section])), key="section")
 
 if in_meeting and review is not None:
     st.subheader("The committee's decision", anchor=meeting_view.FORM_ANCHOR)
     meeting_view.decision_form(view, review, names[resident_id], status,
-                               ui.fetch("program_committee", viewer=view.viewer_id, program_id=view.program_id),
-                               ui.fetch("meeting_attendance", viewer=view.viewer_id, program_id=view.program_id,
+                               reads.fetch("program_committee", viewer=view.viewer_id, program_id=view.program_id),
+                               reads.fetch("meeting_attendance", viewer=view.viewer_id, program_id=view.program_id,
                                         as_of=view.as_of),
-                               ui.fetch("resident_decisions", **params))
+                               reads.fetch("resident_decisions", **params))
 

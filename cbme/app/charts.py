@@ -31,11 +31,6 @@ MARKERS = ["circle", "square", "diamond", "triangle-up", "cross", "star", "hexag
 AXIS = dict(showline=True, linecolor="#888", gridcolor="#eee")
 
 
-# Figures are built from plain dicts in plotly's own schema (titles as {"text": ...}, colour scales spelled
-# out), without plotly's check of every property: the check took half of a chart's building time and
-# changed nothing the browser receives. tests/test_charts.py builds every chart with the check too
-# (VALIDATE = True, which raises on any property plotly does not know) and compares what is sent.
-VALIDATE = False
 
 
 def _figure(traces: list[dict] | dict, height: int, xaxis: dict | None = None, yaxis: dict | None = None,
@@ -48,8 +43,7 @@ def _figure(traces: list[dict] | dict, height: int, xaxis: dict | None = None, y
     return go.Figure(traces, layout=dict(
         height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), xaxis={**AXIS, **(xaxis or {})},
-        yaxis={**AXIS, **(yaxis or {})}, **{key: value for key, value in layout.items() if value != []}),
-        _validate=VALIDATE)  # (plotly's own switch; empty shape and note lists left out, as plotly leaves them)
+        yaxis={**AXIS, **(yaxis or {})}, **{key: value for key, value in layout.items() if value != []}))
 
 
 def _vline(x, **line) -> dict:

@@ -15,7 +15,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from cbme.app import ui
+from cbme.app import frame, reads
 from cbme.app.markup import escape_markdown
 from cbme.rules import meeting
 from cbme.rules.status import LIGHT_LABELS, ResidentStatus
@@ -66,7 +66,7 @@ def open_requested() -> None:
     """Call before the resident picker is drawn: what go_to() asked for is opened."""
     target = st.session_state.pop(GO_TO, None)
     if target == AGENDA:
-        ui.switch_page("views/meeting.py", **{k: v for k, v in st.query_params.to_dict().items()
+        frame.switch_page("views/meeting.py", **{k: v for k, v in st.query_params.to_dict().items()
                                               if k in ("agenda", "order")})
     elif target:
         st.session_state["resident"] = target
@@ -106,7 +106,7 @@ def leaving_dialog(names: dict[str, str], meeting: dt.date) -> None:
     confirm()
 
 
-def bar(agenda: pd.DataFrame, resident_id: str, view: ui.View, presenting: bool) -> None:
+def bar(agenda: pd.DataFrame, resident_id: str, view: frame.View, presenting: bool) -> None:
     """Where this resident sits on the agenda and how many are decided, with previous, next and the
     agenda (each asks first if a decision is unsaved), and a link down to the decision form."""
     ids = list(agenda["resident_id"])
@@ -142,16 +142,16 @@ def _step(resident_id: str, target: str | None, meeting: dt.date, presenting: bo
     ask_before_leaving(resident_id, target, meeting)
 
 
-@ui.fragment(run_every=3)
-def watch(view: ui.View, resident_id: str, names: dict[str, str], presenting: bool) -> None:
+@frame.fragment(run_every=3)
+def watch(view: frame.View, resident_id: str, names: dict[str, str], presenting: bool) -> None:
     """Every few seconds: the page drawn again when the data changed (another member's decision or note:
     what is typed stays, it is keyed by the resident), and, for a member following the chair, the move
     to the chair's resident (never away from an unsaved decision without asking)."""
-    if ui.data_version(str(ui.database_path())) != st.session_state.get(SHOWN):
+    if reads.data_version() != st.session_state.get(SHOWN):
         st.rerun(scope="app")
     if presenting or not st.session_state.get(FOLLOW, True):
         return
-    chair = ui.fetch_fresh("meeting_presenting", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of)
+    chair = reads.fetch_fresh("meeting_presenting", viewer=view.viewer_id, program_id=view.program_id, as_of=view.as_of)
     if chair.empty:
         st.caption("The chair has not started presenting.")
         return
@@ -170,10 +170,10 @@ def watch(view: ui.View, resident_id: str, names: dict[str, str], presenting: bo
 
 def drawn_with_data_version() -> None:
     """Call as the page starts drawing: watch() redraws it when the data version moves on."""
-    st.session_state[SHOWN] = ui.data_version(str(ui.database_path()))
+    st.session_state[SHOWN] = reads.data_version()
 
 
-def reviewers_panel(view: ui.View, resident_id: str, notes: pd.DataFrame) -> None:
+def reviewers_panel(view: frame.View, resident_id: str, notes: pd.DataFrame) -> None:
     """The resident's reviewers for this meeting with their pre-meeting notes; a reviewer writes theirs."""
     if notes.empty:
         st.caption("No reviewers are assigned to this resident for this meeting (the chair assigns them on the "
@@ -191,7 +191,7 @@ def reviewers_panel(view: ui.View, resident_id: str, notes: pd.DataFrame) -> Non
             note = st.text_area("Your note", value=mine if isinstance(mine, str) else "", key=key, max_chars=4000)
             if st.button("Save my note", key=f"{key}_save"):
                 try:
-                    committee.write_reviewer_note(ui.connection(), view.viewer_id, view.program_id, view.as_of,
+                    committee.write_reviewer_note(reads.connection(), view.viewer_id, view.program_id, view.as_of,
                                                   resident_id, note)
                     st.rerun()
                 except (committee.NotAllowed, ValueError) as error:
@@ -218,8 +218,8 @@ def decisions_here(history: pd.DataFrame, as_of: dt.date) -> None:
                            "otherwise.", icon=":material/warning:")
 
 
-@ui.fragment
-def decision_form(view: ui.View, row, name: str, status: ResidentStatus, committee_members: pd.DataFrame,
+@frame.fragment
+def decision_form(view: frame.View, row, name: str, status: ResidentStatus, committee_members: pd.DataFrame,
                   attendance: pd.DataFrame, history: pd.DataFrame) -> None:
     """Record or amend this meeting's decision about the resident, unless the viewer is recused. Every
     widget is keyed by the resident and the meeting; nothing is chosen in advance. history has the
@@ -275,7 +275,7 @@ def decision_form(view: ui.View, row, name: str, status: ResidentStatus, committ
                   on_click=_save, args=(view, row.resident_id, name, status.light, previous_actions, version))
 
 
-def _save(view: ui.View, resident_id: str, name: str, light: str, previous_actions: list[str],
+def _save(view: frame.View, resident_id: str, name: str, light: str, previous_actions: list[str],
           version: int | None) -> None:
     """Save what the resident's form holds (read from its keys, as the click left them), then empty it.
     A callback, so the emptied widgets are drawn empty."""
@@ -287,7 +287,7 @@ def _save(view: ui.View, resident_id: str, name: str, light: str, previous_actio
         tuple(value("present", [])), value("other", ""), light,
         tuple((action, value(f"outcome_{i}")) for i, action in enumerate(previous_actions)))
     try:
-        saved = decisions.record_decision(ui.connection(), view.viewer_id, decision, version, value("reason", ""))
+        saved = decisions.record_decision(reads.connection(), view.viewer_id, decision, version, value("reason", ""))
     except (decisions.NotAllowed, ValueError) as error:
         st.session_state[FLASH] = (resident_id, "error", escape_markdown(error))
         return

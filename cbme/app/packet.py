@@ -69,7 +69,7 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
            agenda: pd.DataFrame, statuses: dict[str, ResidentStatus]) -> Iterator[ResidentSheet]:
     """One sheet per agenda row, in agenda order. A resident without a stage, a coach, ratings or
     decisions still gets a whole page, saying so."""
-    pairs = fetch("coaching_pairs", viewer=viewer_id, program_id=program_id, as_of=as_of,
+    pairs = fetch("coaching_pairs", resident_id="", viewer=viewer_id, program_id=program_id, as_of=as_of,
                   cadence_days=config.coaching_cadence_days, coach_id="")
     all_notes = fetch("meeting_reviewer_notes", viewer=viewer_id, program_id=program_id, as_of=as_of)
     for row in agenda.itertuples():

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cbme.app import ui
+from cbme.app import frame, reads, widgets
 from cbme.app.markup import escape_markdown
 from cbme.store import access
 
@@ -46,7 +46,7 @@ def mode() -> str:
 
 
 def demo_data_only() -> bool:
-    meta = ui.fetch("dashboard_meta")
+    meta = reads.fetch("dashboard_meta")
     return dict(zip(meta["key"], meta["value"])).get("demo_data") == "true"
 
 
@@ -67,12 +67,12 @@ def refuse(message: str, identity: str | None = None, sign_out: bool = True, **d
     to sign out unless the caller already does)."""
     key = ("frame_refused", identity, tuple(sorted(detail.items())))
     if st.session_state.get("frame_refused") != key:
-        access.audit(ui.connection(), None, "refuse sign in", identity=identity, mode=mode(), **detail)
+        access.audit(reads.connection(), None, "refuse sign in", identity=identity, mode=mode(), **detail)
         st.session_state["frame_refused"] = key
     st.warning(escape_markdown(message))
     if sign_out:
         sign_out_button()
-    ui.stop_before_pages()
+    frame.stop_before_pages()
 
 
 def trusted_proxies() -> set[str]:
@@ -90,7 +90,7 @@ def sign_in() -> Viewer:
             st.title("Competence committee dashboard")
             st.write("Resident assessment records are confidential. Sign in with your institution account.")
             st.button("Sign in", on_click=st.login, type="primary", key="frame_sign_in")
-            ui.stop_before_pages()
+            frame.stop_before_pages()
         identities = [st.user.get("email"), st.user.get("sub")]
     elif current == "header":
         header = os.environ[TRUSTED_HEADER]
@@ -108,7 +108,7 @@ def sign_in() -> Viewer:
         return _demo_viewer()
 
     identity = next(i for i in identities if i) if any(identities) else ""
-    person_id = access.person_for_identity(ui.fetch, *identities)
+    person_id = access.person_for_identity(reads.fetch, *identities)
     if person_id is None:
         refuse(f"You are signed in as {identity}, but no one has given this account access yet. "
                "Ask your program's administrator.", identity=identity, reason="no access given")
@@ -117,10 +117,9 @@ def sign_in() -> Viewer:
 
 def _signed_in(person_id: str, identity: str, current: str) -> Viewer:
     """The viewer, with their sign-in recorded once per session (and again when the person changes)."""
-    ui.prefetch(("viewer_programs", dict(viewer=person_id)))  # read by the frame next, after the audit write
-    name = ui.fetch("person", person_id=person_id).iloc[0]["name"]
+    name = reads.fetch("person", person_id=person_id).iloc[0]["name"]
     if st.session_state.get("frame_signed_in") != person_id:
-        access.audit(ui.connection(), person_id, "sign in", identity=identity, mode=current)
+        access.audit(reads.connection(), person_id, "sign in", identity=identity, mode=current)
         st.session_state["frame_signed_in"] = person_id
     return Viewer(person_id, name, identity, current)
 
@@ -136,12 +135,12 @@ def _demo_viewer() -> Viewer:
         st.error("The demo users are offered only on the computer that runs the dashboard. To serve others, "
                  "configure sign-in (see the README's security section and docs/deployment.md).")
         refuse("Not signed in.", reason="demo users from another computer", address=client_address())
-    users = ui.fetch("demo_users").set_index("person_id")
+    users = reads.fetch("demo_users").set_index("person_id")
     with st.sidebar:
         st.warning("**Demo mode**: no sign-in, demo data only. Choose whose view to see; access follows "
                    "that person's roles.", icon=":material/science:")
         # Kept in the address like the program and the date, so that a reload or a link keeps the view.
-        choice = ui.linked_selectbox(
+        choice = widgets.linked_selectbox(
             "Viewing as (demo user)", {p: f"{u['kind']}: {u['name']}" for p, u in users.iterrows()}, param="demo_user",
             key="frame_demo_user", refused="The link names no demo user; showing the first.",
             on_refused=lambda requested: None)

@@ -108,9 +108,11 @@ def order_agenda(agenda: pd.DataFrame, order: str) -> pd.DataFrame:
             .drop(columns="surname").reset_index(drop=True))
 
 
-def agenda_queries(viewer: str, program_id: str, as_of: dt.date, config: ProgramConfig) -> list[tuple[str, dict]]:
-    """The (name, parameters) of the meeting's three queries, whose results build_agenda() takes in order."""
-    common = dict(viewer=viewer, program_id=program_id, as_of=as_of)
+def agenda_queries(viewer: str, program_id: str, as_of: dt.date, config: ProgramConfig,
+                   resident_id: str = "") -> list[tuple[str, dict]]:
+    """The (name, parameters) of the meeting's three queries, whose results build_agenda() takes in order;
+    with a resident_id, for that resident alone."""
+    common = dict(viewer=viewer, program_id=program_id, as_of=as_of, resident_id=resident_id)
     return [("meeting_agenda", common),
             ("meeting_epa_evidence", dict(recent_weeks=config.recent_weeks, recent_ratings=config.recent_ratings,
                                           trend_months=config.trend_months,
@@ -119,10 +121,11 @@ def agenda_queries(viewer: str, program_id: str, as_of: dt.date, config: Program
 
 
 def load_agenda(fetch: Callable[..., pd.DataFrame], viewer: str, program_id: str, as_of: dt.date,
-                config: ProgramConfig) -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
-    """build_agenda() on the meeting's queries, run by fetch(name, **params)."""
-    return build_agenda(*(fetch(name, **params) for name, params in agenda_queries(viewer, program_id, as_of, config)),
-                        config, as_of)
+                config: ProgramConfig, resident_id: str = "") -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
+    """build_agenda() on the meeting's queries, run by fetch(name, **params); with a resident_id, the
+    agenda's row and status of that resident alone."""
+    return build_agenda(*(fetch(name, **params) for name, params in
+                          agenda_queries(viewer, program_id, as_of, config, resident_id)), config, as_of)
 
 
 def due_only(agenda: pd.DataFrame) -> pd.DataFrame:

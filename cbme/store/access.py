@@ -95,7 +95,7 @@ def normalise_identity(identity: str) -> str:
 
 def person_for_identity(fetch: Callable[..., pd.DataFrame], *identities: str | None) -> str | None:
     """The person a signed-in identity maps to: the first of identities (email, then subject) known.
-    fetch runs a named query (db.query on a connection, or the dashboard's cached ui.fetch)."""
+    fetch runs a named query (db.query on a connection, or the dashboard's cached reads.fetch)."""
     for identity in identities:
         if identity:
             found = fetch("sign_in_person", identity=normalise_identity(identity))
