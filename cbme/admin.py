@@ -26,6 +26,7 @@ from cbme.imports.reconciliation import summary_text
 from cbme.imports.run import run_import
 from cbme.store import access, db
 from cbme.store.access import command_line_actor
+from cbme.vocabulary import ROLES
 
 
 def create_program(con, program_id: str, name: str, discipline: str | None = None) -> bool:
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if report.rejections else 0
         else:
             make_admin(con, args.program, args.person, args.identity, args.name, args.role)
-            print(f"{args.person} is now {access.ROLE_LABELS[args.role].lower()} of {args.program} and signs in as "
+            print(f"{args.person} is now {ROLES[args.role].lower()} of {args.program} and signs in as "
                   f"{args.identity}.")
     except (ValueError, ImportFailed, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

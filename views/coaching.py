@@ -11,6 +11,7 @@ from cbme.config import program_config
 from cbme.rules.coaching import before_next_meeting, coaching_status
 from cbme.rules.status import LIGHT_LABELS
 from cbme.store import coaching
+from cbme.vocabulary import SESSION_OUTCOMES
 
 view = ui.view()
 config = program_config(view.program_id)
@@ -108,7 +109,7 @@ with st.form(f"coaching_log_{resident_id}"):
     cols = st.columns(3)
     day = cols[0].date_input("Date", value=view.as_of, max_value=view.as_of, key=f"coaching_day_{resident_id}",
                              format="YYYY-MM-DD")
-    happened = cols[1].selectbox("What happened", coaching.STATUSES, index=None, placeholder="Choose",
+    happened = cols[1].selectbox("What happened", SESSION_OUTCOMES, index=None, placeholder="Choose",
                                  key=f"coaching_status_{resident_id}")
     minutes = cols[2].number_input("Length (minutes)", min_value=0, max_value=240, value=30, step=5,
                                    key=f"coaching_minutes_{resident_id}")

@@ -11,13 +11,21 @@ from cbme.config import program_config
 from cbme.rules import meeting
 from cbme.rules.coaching import coaching_status
 from cbme.store import committee
-from cbme.vocabulary import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, RESIDENT_TABS, STAGES
+from cbme.vocabulary import (
+    COACHING_MODELS,
+    ENTRUSTMENT,
+    FORM_TYPES,
+    MEETING_ROLES,
+    OPPORTUNITIES,
+    RESIDENT_TABS,
+    STAGES,
+)
 
 view = ui.view()
 config = program_config(view.program_id)
 scope = dict(viewer=view.viewer_id, as_of=view.as_of)
 in_meeting = (st.query_params.get("meeting") == f"{view.as_of:%Y-%m-%d}"
-              and bool(view.roles & {"program_lead", "committee_chair", "committee_member"}))
+              and bool(view.roles & set(MEETING_ROLES)))
 presenting = in_meeting and "committee_chair" in view.roles
 
 residents = ui.fetch("viewer_residents", program_id=view.program_id, **scope)
@@ -192,7 +200,7 @@ def narratives_section():
     search = cols[0].text_input("Search the comments", key=f"resident_search_{resident_id}", max_chars=200)
     epa_codes = cols[1].multiselect("EPA", list(ui.fetch("resident_epa_progress", **params)["epa_code"]),
                                     key=f"resident_narrative_epas_{resident_id}")
-    form_types = cols[2].multiselect("Form type", [k for k in OPPORTUNITIES if k != "coaching"],
+    form_types = cols[2].multiselect("Form type", FORM_TYPES,
                                      format_func=OPPORTUNITIES.get, key=f"resident_narrative_forms_{resident_id}")
     dates = cols[3].date_input("Between", (first_day, view.as_of), min_value=first_day,
                                max_value=max(view.as_of, first_day), key=f"resident_narrative_dates_{resident_id}",

@@ -11,7 +11,8 @@ administrator role wait too: an administrator who could make other administrator
 confirm their own requests through them.)
 
 The audit trail is append-only: record() is the only statement that touches audit_log, and it only
-inserts. Every action it records is one of AUDIT_ACTIONS, which the audit page's filter offers.
+inserts. Every action it records is one of the vocabulary's AUDIT_ACTIONS, which the audit page's
+filter offers.
 """
 
 from __future__ import annotations
@@ -28,45 +29,9 @@ import duckdb
 import pandas as pd
 
 from cbme.store.db import sql, writing
+from cbme.vocabulary import AUDIT_ACTIONS, ROLES
 
-ROLES = ["admin", "program_lead", "committee_chair", "committee_member", "coach"]
-ROLE_LABELS = {"admin": "Administrator", "program_lead": "Program lead", "committee_chair": "Committee chair",
-               "committee_member": "Committee member", "coach": "Coach"}
 CONFIRMERS = ["admin", "program_lead"]
-
-# Every action the audit trail records, with what it means; the audit page's filter offers these.
-AUDIT_ACTIONS = {
-    "sign in": "signed in",
-    "refuse sign in": "a sign-in refused (unknown account, no role, or not through the configured proxy)",
-    "refuse page": "a page the person's roles do not open, asked for by its address",
-    "refuse link": "a link naming a resident, coachee, program or agenda outside the person's scope",
-    "open resident": "a resident's progression page shown",
-    "open coachee": "a coachee's session preparation shown",
-    "open agenda": "a meeting agenda shown, one event per resident on it",
-    "open oversight": "a tab of program oversight shown",
-    "record decision": "a committee decision recorded",
-    "amend decision": "a committee decision amended",
-    "add to agenda": "a resident added to a meeting's agenda",
-    "schedule meeting": "a committee meeting scheduled",
-    "record attendance": "who attends a meeting recorded",
-    "assign reviewers": "a resident's reviewers assigned",
-    "write reviewer note": "a reviewer's pre-meeting note written",
-    "log coaching session": "a coaching session logged",
-    "build packet": "a meeting packet built, one event per resident in it",
-    "export packet": "a meeting packet downloaded",
-    "export agenda": "a meeting agenda downloaded, one event per resident in it",
-    "export audit trail": "audit events downloaded",
-    "export rejected rows": "an import's rejected rows downloaded",
-    "import": "an export imported",
-    "roll back import": "an import rolled back",
-    "create program": "a program created (from the command line)",
-    "grant role": "a role given (from the command line: a program's first administrator)",
-    "request access": "a role, or a sign-in for another person, asked for: it waits for confirmation",
-    "confirm access": "a waiting role or sign-in confirmed by a second person",
-    "decline access": "a waiting role or sign-in declined",
-    "revoke role": "a role taken away",
-    "set sign-in identity": "a sign-in identity given to a person",
-}
 
 _origin: contextvars.ContextVar[str | None] = contextvars.ContextVar("cbme_origin", default=None)
 

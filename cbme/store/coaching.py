@@ -10,8 +10,7 @@ import duckdb
 
 from cbme.store.access import NotAllowed, record
 from cbme.store.db import writing
-
-STATUSES = ["held", "cancelled by resident", "cancelled by coach", "no-show"]
+from cbme.vocabulary import SESSION_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class Session:
 
     def problems(self, today: dt.date) -> list[str]:
         problems = []
-        if self.status not in STATUSES:
+        if self.status not in SESSION_OUTCOMES:
             problems.append(f"Choose what happened (not {self.status!r}).")
         if self.scheduled_date > today:
             problems.append("A session is logged once its date has come.")

@@ -12,10 +12,7 @@ import duckdb
 
 from cbme.store.access import NotAllowed, holds_role, record
 from cbme.store.db import writing
-
-COMMITTEE_ROLES = ["committee_chair", "committee_member"]
-ORGANISERS = ["committee_chair", "program_lead"]  # who schedules meetings and assigns reviewers
-REVIEWER_ROLES = ["primary", "secondary"]
+from cbme.vocabulary import COMMITTEE_ROLES, MEETING_ROLES, ORGANISER_ROLES, REVIEWER_ROLES
 
 
 def _now() -> dt.datetime:
@@ -30,8 +27,8 @@ def _require(cursor, actor_id: str, program_id: str, roles: list[str], message: 
 def schedule_meeting(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date) -> None:
     """Put a meeting on the committee's calendar (the chair or the program lead)."""
     with writing(con) as cursor:
-        _require(cursor, actor_id, program_id, ORGANISERS, "Only the committee chair or the program lead can "
-                                                           "schedule the committee's meetings.")
+        _require(cursor, actor_id, program_id, ORGANISER_ROLES,
+                 "Only the committee chair or the program lead can schedule the committee's meetings.")
         cursor.execute("insert into committee_meetings values ($p, $m, $actor, $at) on conflict do nothing",
                        {"p": program_id, "m": meeting_date, "actor": actor_id, "at": _now()})
         record(cursor, actor_id, "schedule meeting", program_id=program_id, meeting=meeting_date)
@@ -62,7 +59,7 @@ def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str
                   resident_id: str) -> None:
     """Put a resident on a meeting's agenda by hand, for every member who opens the meeting."""
     with writing(con) as cursor:
-        allowed = holds_role(cursor, actor_id, program_id, [*COMMITTEE_ROLES, "program_lead"])
+        allowed = holds_role(cursor, actor_id, program_id, MEETING_ROLES)
         if not allowed or not _in_program(cursor, resident_id, program_id):
             raise NotAllowed("Only the program's committee can change its agenda.")
         cursor.execute("insert into meeting_additions values ($p, $m, $r, $actor, $at) on conflict do nothing",
@@ -77,8 +74,8 @@ def assign_reviewers(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: 
     or the program lead); None leaves a role unassigned. A reviewer is a committee member who does not
     coach the resident, and the two are different people. Returns the residents whose reviewers changed."""
     with writing(con) as cursor:
-        _require(cursor, actor_id, program_id, ORGANISERS, "Only the committee chair or the program lead can "
-                                                           "assign reviewers.")
+        _require(cursor, actor_id, program_id, ORGANISER_ROLES,
+                 "Only the committee chair or the program lead can assign reviewers.")
         changed = 0
         for resident_id, people in assignments.items():
             if not _in_program(cursor, resident_id, program_id):
