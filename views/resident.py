@@ -9,7 +9,7 @@ import streamlit as st
 from cbme.app import charts, meeting_view, panels, ui
 from cbme.config import program_config
 from cbme.rules import meeting
-from cbme.rules.coaching import coaching_status
+from cbme.rules.coaching import coaching_status, last_learning_plan
 from cbme.store import committee
 from cbme.vocabulary import (
     COACHING_MODELS,
@@ -234,17 +234,13 @@ def coaching_section():
                         key="resident_coaching", config={"displayModeBar": False})
     if sessions.empty:
         return
-    plans = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()
-                     & (sessions["scheduled_date"].dt.date <= view.as_of)]
-    if not plans.empty:
-        last = plans.iloc[-1]
-        st.markdown(f"**Learning plan from the session of {last['scheduled_date']:%Y-%m-%d}**")
-        cols = st.columns(3)
-        for col, heading, column in zip(cols, ["Strengths", "Areas for improvement", "Areas needing exposure"],
-                                        ["plan_strengths", "plan_improvement", "plan_exposure"]):
+    plan = last_learning_plan(sessions, view.as_of)
+    if plan is not None:
+        st.markdown(f"**Learning plan from the session of {plan.session_date:%Y-%m-%d}**")
+        for col, (heading, text) in zip(st.columns(3), plan.parts.items()):
             with col.container(border=True):
                 st.markdown(f"**{heading}**")
-                st.text(last[column] or "Not recorded")
+                st.text(text or "Not recorded")
 
 
 def decisions_section():

@@ -25,7 +25,7 @@ from plotly.offline import get_plotlyjs
 from cbme.app import browser, charts
 from cbme.config import ProgramConfig
 from cbme.rules import meeting
-from cbme.rules.coaching import coaching_status
+from cbme.rules.coaching import coaching_status, last_learning_plan
 from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus
 from cbme.vocabulary import COACHING_MODELS, OPPORTUNITIES, STAGES
 
@@ -78,9 +78,7 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
         sessions = fetch("resident_coaching_sessions", **params)
         pair = pairs[pairs["resident_id"] == row.resident_id]
         coaching = coaching_status(pair.iloc[0] if not pair.empty else None, as_of, config.coaching_cadence_days)
-        held = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()
-                        & (sessions["scheduled_date"].dt.date <= as_of)]
-        plan = held.iloc[-1] if not held.empty else None
+        plan = last_learning_plan(sessions, as_of)
         narratives = fetch("resident_narratives", epa_codes=[], form_types=[], date_from=dt.date(1900, 1, 1),
                            date_to=as_of, search="", **params)
         since = row.review_since
@@ -108,10 +106,8 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
             minutes=[] if taken.empty else meeting.minutes(taken.iloc[0]) + also,
             decision=None if taken.empty else taken.iloc[0]["status"],
             coaching=([f"Coaching {coaching.verdict}."] if coaching.verdict != "no coach" else []) + coaching.reasons,
-            learning_plan=[] if plan is None else [
-                (heading, plan[column] if isinstance(plan[column], str) else "not recorded")
-                for heading, column in (("Strengths", "plan_strengths"), ("Areas for improvement", "plan_improvement"),
-                                        ("Areas needing exposure", "plan_exposure"))],
+            learning_plan=[] if plan is None else [(heading, text or "not recorded")
+                                                   for heading, text in plan.parts.items()],
             narratives=[_narrative(n) for n in _recent_narratives(narratives, since).itertuples()],
         )
 
