@@ -10,6 +10,7 @@ from cbme.app import charts, meeting_view, panels, ui
 from cbme.config import program_config
 from cbme.rules import meeting
 from cbme.rules.coaching import coaching_status, last_learning_plan
+from cbme.rules.status import epas_to_chart
 from cbme.store import committee
 from cbme.vocabulary import (
     COACHING_MODELS,
@@ -145,12 +146,7 @@ def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
     st.subheader("Entrustment over time")
     counts = observations["epa_code"].value_counts()
     ordered = [c for c in progress["epa_code"] if c in counts]
-    # Opens on the current stage's EPAs that need attention (red, amber, not decision-ready), then the
-    # stage's most rated ones.
-    attention = [c for c in (status.needing_attention() if status else []) if c in counts]
-    stage_epas = sorted((c for c in current["epa_code"] if c in counts and c not in attention),
-                        key=lambda c: -counts[c])
-    default = (attention + stage_epas)[:4] or ordered[:4]
+    default = epas_to_chart(status, current["epa_code"], counts)
     chosen = st.multiselect("EPAs to show", ordered, default=default, key=f"resident_epas_{resident_id}",
                             format_func=lambda c: f"{c} ({counts[c]} ratings)")
     if not chosen:

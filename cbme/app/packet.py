@@ -26,7 +26,7 @@ from cbme.app import browser, charts
 from cbme.config import ProgramConfig
 from cbme.rules import meeting
 from cbme.rules.coaching import coaching_status, last_learning_plan
-from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus
+from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus, epas_to_chart
 from cbme.vocabulary import COACHING_MODELS, OPPORTUNITIES, STAGES
 
 RECENT_NARRATIVES = 3
@@ -150,9 +150,7 @@ def figures(fetch: Fetch, viewer_id: str, resident_id: str, as_of: dt.date, stag
         caption += f" (not shown: {int(done.sum())} complete EPAs of earlier stages)" if done.any() else ""
     observations = fetch("resident_entrustment", **params)
     counts = observations["epa_code"].value_counts()
-    attention = [c for c in status.needing_attention() if c in counts]
-    current = [c for c in progress.loc[progress["stage"] == stage, "epa_code"] if c in counts and c not in attention]
-    chosen = (attention + sorted(current, key=lambda c: -counts[c]))[:4] or list(counts.index[:4])
+    chosen = epas_to_chart(status, progress.loc[progress["stage"] == stage, "epa_code"], counts)
     result = {"progress": (caption, charts.epa_progress(progress, row_height=14)),
               "mix": ("Feedback opportunities by month",
                       charts.feedback_mix(fetch("resident_feedback_monthly", **params), since, as_of))}
