@@ -17,7 +17,7 @@ import duckdb
 
 from cbme.rules.status import AMBER, GREEN, LIGHT_LABELS, NO_EVIDENCE, RED
 from cbme.store.access import NotAllowed, record
-from cbme.store.db import writing
+from cbme.store.db import execute, writing
 from cbme.vocabulary import COMMITTEE_ROLES, DECISION_ACTIONS, DECISION_STATUSES, FOLLOW_UP_OUTCOMES, STAGES
 
 # The statuses that agree with each computed light: choosing another one needs a rationale.
@@ -147,23 +147,16 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
                         f"(Saved at the same time as version {current}, recorded by {latest[1]}; both are kept.)")
                 version = current + 1
                 decision_id = f"D-{uuid.uuid4().hex[:12]}"
-                cursor.execute("""
-                    insert into committee_decisions (decision_id, resident_id, meeting_date, version, status,
-                        actions, rationale, follow_up_date, members_present, members_recused, computed_status,
-                        saved_with_version, amendment_reason, recorded_by, recorded_at)
-                    values ($id, $resident, $meeting, $version, $status, $actions, $rationale, $follow_up, $members,
-                        $recused, $light, $saved_with, $reason, $actor, $at)
-                """, {"id": decision_id, "resident": decision.resident_id, "meeting": decision.meeting_date,
-                      "version": version, "status": decision.status, "actions": decision.all_actions(),
-                      "rationale": decision.rationale.strip() or None, "follow_up": decision.follow_up_date,
-                      "members": list(decision.members_present), "recused": recused, "light": decision.light,
-                      "saved_with": current if concurrent else None,
-                      "reason": reason or None, "actor": actor_id,
-                      "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
+                execute(cursor, "record_decision", decision_id=decision_id, resident_id=decision.resident_id,
+                        meeting_date=decision.meeting_date, version=version, status=decision.status,
+                        actions=decision.all_actions(), rationale=decision.rationale.strip() or None,
+                        follow_up_date=decision.follow_up_date, members_present=list(decision.members_present),
+                        members_recused=recused, computed_status=decision.light,
+                        saved_with_version=current if concurrent else None, amendment_reason=reason or None,
+                        recorded_by=actor_id, recorded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
                 for action, outcome in decision.follow_ups:
-                    cursor.execute("insert into decision_action_reviews values ($id, $previous, $action, $outcome)",
-                                   {"id": decision_id, "previous": previous[0], "action": action,
-                                    "outcome": outcome})
+                    execute(cursor, "record_follow_up", decision_id=decision_id, previous_decision_id=previous[0],
+                            action=action, outcome=outcome)
                 record(cursor, actor_id, "record decision" if version == 1 else "amend decision",
                        program_id=_program_of(cursor, decision.resident_id), resident_id=decision.resident_id,
                        meeting=decision.meeting_date, version=version, status=decision.status)

@@ -588,7 +588,7 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
     The database is built beside path and moved into place only when complete, so an interrupted
     build never leaves a half-loaded database behind.
     """
-    from cbme.store.db import connect
+    from cbme.store.db import connect, execute
     from cbme.store.load import load_canonical
 
     generate(spec, export_dir)
@@ -598,7 +598,7 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
     con = connect(partial)
     try:
         counts = load_canonical(con, export_dir)
-        con.execute("insert into dashboard_meta values ('demo_data', 'true')")
+        execute(con, "mark_demo_data")
         con.execute("checkpoint")
     finally:
         con.close()
