@@ -10,9 +10,10 @@ from cbme.app import frame, reads, signin, widgets
 from cbme.app.markup import escape_markdown
 from cbme.store import access
 from cbme.store.db import DatabaseLocked, OutdatedDatabase
+from cbme.vocabulary import MEETING_ROLES
 
 # Each page with the roles that may open it; a page is listed only for those roles.
-COMMITTEE = {"program_lead", "committee_chair", "committee_member"}
+COMMITTEE = set(MEETING_ROLES)
 PAGES = [
     ("views/meeting.py", "Committee meeting", ":material/groups:", "meeting", COMMITTEE),
     ("views/resident.py", "Resident progression", ":material/person:", "resident", COMMITTEE | {"coach"}),

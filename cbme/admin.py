@@ -26,14 +26,13 @@ from cbme.imports.reconciliation import summary_text
 from cbme.imports.run import run_import
 from cbme.store import access, db
 from cbme.store.access import command_line_actor
+from cbme.vocabulary import ROLES
 
 
 def create_program(con, program_id: str, name: str, discipline: str | None = None) -> bool:
     """Add the program; False when it already exists."""
     with db.writing(con) as cursor:
-        added = cursor.execute("insert into programs (program_id, name, discipline) values ($p, $n, $d) "
-                               "on conflict do nothing returning 1",
-                               {"p": program_id, "n": name, "d": discipline}).fetchall()
+        added = db.execute(cursor, "create_program", program_id=program_id, name=name, discipline=discipline).fetchall()
         if added:
             access.record(cursor, None, "create program", identity=command_line_actor(), program_id=program_id,
                           name=name)
@@ -51,14 +50,11 @@ def make_admin(con, program_id: str, person_id: str, identity: str, name: str | 
         if not cursor.execute("select count(*) from programs where program_id = $p", {"p": program_id}).fetchone()[0]:
             raise ValueError(f"no program {program_id!r}; create it first with: python -m cbme.admin program")
         if name:
-            cursor.execute("insert into people (person_id, name) values ($p, $n) on conflict do nothing",
-                           {"p": person_id, "n": name})
+            db.execute(cursor, "add_person", person_id=person_id, name=name)
         if not cursor.execute("select count(*) from people where person_id = $p", {"p": person_id}).fetchone()[0]:
             raise ValueError(f"no person {person_id!r}; give --name to create them")
-        cursor.execute("insert into roles values ($p, $program, $role) on conflict do nothing",
-                       {"p": person_id, "program": program_id, "role": role})
-        cursor.execute("insert into sign_in_identities values ($i, $p) on conflict do nothing",
-                       {"i": access.normalise_identity(identity), "p": person_id})
+        db.execute(cursor, "grant_role", person_id=person_id, program_id=program_id, role=role)
+        db.execute(cursor, "add_sign_in_identity", identity=access.normalise_identity(identity), person_id=person_id)
         access.record(cursor, None, "grant role", identity=command_line_actor(), program_id=program_id,
                       person=person_id, role=role, identity_added=access.normalise_identity(identity))
 
@@ -103,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if report.rejections else 0
         else:
             make_admin(con, args.program, args.person, args.identity, args.name, args.role)
-            print(f"{args.person} is now {access.ROLE_LABELS[args.role].lower()} of {args.program} and signs in as "
+            print(f"{args.person} is now {ROLES[args.role].lower()} of {args.program} and signs in as "
                   f"{args.identity}.")
     except (ValueError, ImportFailed, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

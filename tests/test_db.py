@@ -1,7 +1,11 @@
-"""The database layer: the lock message, the query runner, the data version, atomic loading."""
+"""The database layer: the lock message, the query runner and its SQL files, the data version, atomic
+loading."""
 
+import itertools
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +32,24 @@ def test_a_second_process_gets_a_clear_message(tmp_path):
 def test_unknown_query_name(tiny):
     with pytest.raises(KeyError, match="no query named 'nope'"):
         db.query(tiny, "nope")
+
+
+def test_every_sql_file_says_what_it_does_and_lists_the_parameters_it_takes():
+    for path in sorted(db.QUERIES.rglob("*.sql")):
+        lines = path.read_text().splitlines()
+        comments = itertools.takewhile(lambda line: line.startswith("--"), lines)
+        header = " ".join(line.removeprefix("--") for line in comments)
+        what, _, parameters = header.partition("Parameters:")
+        assert what.strip() and parameters, path.name
+        taken = {name for line in lines for name in re.findall(r"\$(\w+)", line.split("--")[0])}
+        assert set(re.findall(r"\$(\w+)", parameters)) == taken, path.name
+
+
+def test_every_write_file_is_run_and_every_write_run_has_its_file():
+    source = "\n".join(path.read_text() for path in Path(db.ROOT, "cbme").rglob("*.py"))
+    run = set(re.findall(r"execute\(\w+, \"(\w+)\"", source))
+    assert run == {path.stem for path in (db.QUERIES / "writes").glob("*.sql")}
+    assert {"record_audit_event", "record_decision", "log_coaching_session"} <= run
 
 
 def test_query_values_are_parameters_not_text(tiny):

@@ -1,10 +1,12 @@
-"""Coaching: the overdue arithmetic in SQL at the cadence boundary, and the verdict and its words."""
+"""Coaching: the overdue arithmetic in SQL at the cadence boundary, the verdict and its words, and the
+last learning plan."""
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
-from cbme.rules.coaching import DUE_SOON_DAYS, coaching_status
+from cbme.rules.coaching import DUE_SOON_DAYS, LearningPlan, coaching_status, last_learning_plan
 from cbme.store.db import query
 
 D = dt.date
@@ -76,3 +78,45 @@ def test_pair_counts_and_scope(tiny):
 
 def test_no_coach():
     assert coaching_status(None, D(2026, 3, 3), 60).reasons == ["The resident has no coach."]
+
+
+def sessions(*rows) -> pd.DataFrame:
+    """resident_coaching_sessions.sql rows: (date, status, strengths, improvement, exposure), oldest first."""
+    frame = pd.DataFrame(rows, columns=["scheduled_date", "status", "plan_strengths", "plan_improvement",
+                                        "plan_exposure"])
+    return frame.assign(scheduled_date=pd.to_datetime(frame["scheduled_date"]))
+
+
+COACHING = sessions(
+    ("2026-01-10", "held", "Calm at handover", "Lead with the sickest patient.", "More E3 cases"),
+    ("2026-02-10", "held", None, "  ", None),  # held, but no plan recorded
+    ("2026-02-20", "cancelled by coach", None, None, None),
+    ("2026-03-05", "held", "Read the ECG first", None, None),  # two sessions on one day: the later row counts
+    ("2026-03-05", "held", None, None, "Night shifts"),
+    ("2026-04-01", "upcoming", None, None, None),
+)
+
+
+@pytest.mark.parametrize(("as_of", "expected"), [
+    (D(2026, 3, 31), LearningPlan(D(2026, 3, 5), {"Strengths": None, "Areas for improvement": None,
+                                                  "Areas needing exposure": "Night shifts"})),
+    (D(2026, 3, 4), LearningPlan(D(2026, 1, 10), {"Strengths": "Calm at handover",
+                                                  "Areas for improvement": "Lead with the sickest patient.",
+                                                  "Areas needing exposure": "More E3 cases"})),
+    (D(2026, 1, 9), None),  # before the first session
+])
+def test_last_learning_plan(as_of, expected):
+    assert last_learning_plan(COACHING, as_of) == expected
+
+
+def test_no_learning_plan_without_a_held_session_that_recorded_one():
+    assert last_learning_plan(COACHING.iloc[1:3], D(2026, 3, 31)) is None
+    assert last_learning_plan(COACHING.iloc[0:0], D(2026, 3, 31)) is None
+
+
+def test_last_learning_plan_from_the_query(tiny):
+    # R1's last held session (2026-02-10) is before the as-of date; the one planned on 2026-07-20 is after it.
+    rows = query(tiny, "resident_coaching_sessions", viewer="C1", resident_id="R1", as_of=D(2026, 6, 30))
+    assert last_learning_plan(rows, D(2026, 6, 30)) == LearningPlan(D(2026, 2, 10), {
+        "Strengths": "Strong handover", "Areas for improvement": "Work on E2: lead with the sickest patient first.",
+        "Areas needing exposure": "Seek more E3 cases."})

@@ -9,6 +9,7 @@ from cbme.rules.status import (
     NO_EVIDENCE,
     RED,
     epa_verdict,
+    epas_to_chart,
     expected_level,
     growth_direction,
     missing_evidence,
@@ -159,6 +160,19 @@ def test_needing_attention_lists_red_then_amber_then_unready_epas():
     status = resident([evidence(epa_code="C 1", observations=0), evidence(epa_code="C 2", current_level=3.4),
                        evidence(epa_code="C 3", current_level=2.9), evidence(epa_code="C 4")])
     assert status.needing_attention() == ["C 3", "C 2", "C 1"]
+
+
+def test_the_entrustment_chart_opens_on_the_epas_needing_attention_then_the_stages_most_rated():
+    status = resident([evidence(epa_code="C 1", observations=0), evidence(epa_code="C 2", current_level=3.4),
+                       evidence(epa_code="C 3", current_level=2.9), evidence(epa_code="C 4")])
+    ratings = {"F 1": 9, "C 5": 7, "C 4": 5, "C 3": 2, "C 2": 1}  # C 1 has no rating: not charted
+    stage_epas = ["C 1", "C 2", "C 3", "C 4", "C 5"]
+    assert epas_to_chart(status, stage_epas, ratings) == ["C 3", "C 2", "C 5", "C 4"]
+    assert epas_to_chart(status, stage_epas, ratings, most=2) == ["C 3", "C 2"]
+    assert epas_to_chart(None, stage_epas, ratings) == ["C 5", "C 4", "C 3", "C 2"]
+    # None of the stage's EPAs rated (or no stage): the most rated of all.
+    assert epas_to_chart(None, [], {"F 1": 9, "TTD 1": 3}) == ["F 1", "TTD 1"]
+    assert epas_to_chart(None, [], {}) == []
 
 
 def test_any_flag_makes_the_resident_red():

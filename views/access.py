@@ -6,6 +6,7 @@ import streamlit as st
 from cbme.app import frame, reads
 from cbme.app.markup import escape_markdown
 from cbme.store import access
+from cbme.vocabulary import ROLES
 
 view = frame.view()
 admin = "admin" in view.roles
@@ -31,7 +32,7 @@ st.subheader(f"Waiting for confirmation ({len(waiting)})")
 if waiting.empty:
     st.caption("Nothing waits for confirmation.")
 for request in waiting.itertuples():
-    asked = (f"the role {access.ROLE_LABELS.get(request.value, request.value)}" if request.kind == "role"
+    asked = (f"the role {ROLES.get(request.value, request.value)}" if request.kind == "role"
              else f"the sign-in {request.value}")
     with st.container(border=True):
         st.text(f"{request.person_name}: {asked}, asked by {request.requested_by_name} on "
@@ -56,7 +57,7 @@ if not admin:
 people = reads.fetch("program_people", viewer=view.viewer_id, program_id=view.program_id)
 st.subheader("People")
 st.dataframe(
-    people.assign(roles=people["roles"].map(lambda rs: ", ".join(access.ROLE_LABELS[r] for r in rs)),
+    people.assign(roles=people["roles"].map(lambda rs: ", ".join(ROLES[r] for r in rs)),
                   identities=people["identities"].map(", ".join)),
     hide_index=True, placeholder="—", column_order=["name", "roles", "identities", "person_id"],
     column_config={"name": "Person", "roles": "Roles", "identities": "Signs in as", "person_id": "Id"})
@@ -70,10 +71,10 @@ grant, revoke, identity = st.tabs(["Give a role", "Remove a role", "Sign-in iden
 with grant, st.form("access_grant", border=False):
     person = st.selectbox("Person", list(names), format_func=names.get, key="access_grant_person",
                           placeholder="Type a name", index=None)
-    role = st.selectbox("Role", access.ROLES, format_func=access.ROLE_LABELS.get, key="access_grant_role",
+    role = st.selectbox("Role", list(ROLES), format_func=ROLES.get, key="access_grant_role",
                         index=None, placeholder="Choose a role")
     if st.form_submit_button("Ask for the role", type="primary") and person and role:
-        label = access.ROLE_LABELS[role].lower()
+        label = ROLES[role].lower()
         apply(lambda: access.grant_role(reads.connection(), view.viewer_id, view.program_id, person, role),
               {"requested": f"Asked for {names[person]} as {label}. {CONFIRMATION}",
                "waiting": f"{names[person]} as {label} already waits for confirmation.",
@@ -82,11 +83,11 @@ with grant, st.form("access_grant", border=False):
 with revoke, st.form("access_revoke", border=False):
     person = st.selectbox("Person", list(members), format_func=members.get, key="access_revoke_person",
                           placeholder="Type a name", index=None)
-    role = st.selectbox("Role", access.ROLES, format_func=access.ROLE_LABELS.get, key="access_revoke_role",
+    role = st.selectbox("Role", list(ROLES), format_func=ROLES.get, key="access_revoke_role",
                         index=None, placeholder="Choose a role")
     if st.form_submit_button("Remove role") and person and role:
         apply(lambda: access.revoke_role(reads.connection(), view.viewer_id, view.program_id, person, role),
-              {True: f"{members[person]} is no longer {access.ROLE_LABELS[role].lower()}.",
+              {True: f"{members[person]} is no longer {ROLES[role].lower()}.",
                False: "Nothing to change."})
 
 with identity, st.form("access_identity", border=False):

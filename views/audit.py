@@ -8,6 +8,7 @@ import streamlit as st
 from cbme.app import frame, reads
 from cbme.downloads import csv_text
 from cbme.store import access
+from cbme.vocabulary import AUDIT_ACTIONS
 
 MAX_ROWS = 5000
 
@@ -19,7 +20,7 @@ st.caption("Append-only: events are added, never changed or removed. Every recor
 cols = st.columns([1.2, 1.2, 1.6, 1.4])
 actor = cols[0].text_input("Person", key="audit_actor", max_chars=200, placeholder="name, id or email")
 resident = cols[1].text_input("Resident", key="audit_resident", max_chars=200, placeholder="name or id")
-actions = cols[2].multiselect("Actions", list(access.AUDIT_ACTIONS), key="audit_actions", placeholder="All actions",
+actions = cols[2].multiselect("Actions", list(AUDIT_ACTIONS), key="audit_actions", placeholder="All actions",
                               help="What each action means is listed below the table.")
 dates = cols[3].date_input("Between", (view.as_of - dt.timedelta(days=90), view.as_of), key="audit_dates",
                            format="YYYY-MM-DD")
@@ -36,7 +37,7 @@ st.dataframe(events, hide_index=True, placeholder="—", column_config={
     "action": "Action", "actor_id": "Person id", "actor_name": "Person", "identity": "Signed in as",
     "resident_id": "Resident id", "resident_name": "Resident", "detail": "Detail", "origin": "From"})
 with st.expander("What each action means"):
-    st.dataframe(pd.DataFrame({"Action": list(access.AUDIT_ACTIONS), "Meaning": list(access.AUDIT_ACTIONS.values())}),
+    st.dataframe(pd.DataFrame({"Action": list(AUDIT_ACTIONS), "Meaning": list(AUDIT_ACTIONS.values())}),
                  hide_index=True)
 
 

@@ -8,9 +8,10 @@ import streamlit as st
 from cbme.app import frame, panels, reads, widgets
 from cbme.app.markup import escape_markdown
 from cbme.config import program_config
-from cbme.rules.coaching import before_next_meeting, coaching_status
+from cbme.rules.coaching import before_next_meeting, coaching_status, last_learning_plan
 from cbme.rules.status import LIGHT_LABELS
 from cbme.store import coaching
+from cbme.vocabulary import LEARNING_PLAN, SESSION_OUTCOMES
 
 view = frame.view()
 config = program_config(view.program_id)
@@ -66,21 +67,18 @@ params = dict(viewer=view.viewer_id, resident_id=resident_id, as_of=view.as_of)
 since_params = dict(since=since, **params)
 narrative_params = dict(epa_codes=[], form_types=[], date_from=since + dt.timedelta(days=1), date_to=view.as_of,
                         search="", **params)
-sessions = reads.fetch("resident_coaching_sessions", **params)
-plan = sessions[(sessions["status"] == "held") & (sessions["scheduled_date"].dt.date <= view.as_of)]
+plan = last_learning_plan(reads.fetch("resident_coaching_sessions", **params), view.as_of)
 left, right = st.columns(2)
 with left:
-    st.subheader("The plan from our last session")
-    if plan.empty:
-        st.caption("No session held yet.")
+    st.subheader("Our last learning plan")
+    if plan is None:
+        st.caption("No learning plan recorded yet.")
     else:
-        last = plan.iloc[-1]
-        st.caption(f"Session of {last['scheduled_date']:%Y-%m-%d}")
-        for heading, column in (("Strengths", "plan_strengths"), ("Areas for improvement", "plan_improvement"),
-                                ("Areas needing exposure", "plan_exposure")):
+        st.caption(f"Session of {plan.session_date:%Y-%m-%d}")
+        for heading, text in plan.parts.items():
             with st.container(border=True):
                 st.markdown(f"**{heading}**")
-                st.text(last[column] if isinstance(last[column], str) else "Not recorded")
+                st.text(text or "Not recorded")
 with right:
     st.subheader(f"Since then ({since:%Y-%m-%d})")
     epas = reads.fetch("coachee_since_session", **since_params)
@@ -107,15 +105,18 @@ with st.form(f"coaching_log_{resident_id}"):
     cols = st.columns(3)
     day = cols[0].date_input("Date", value=view.as_of, max_value=view.as_of, key=f"coaching_day_{resident_id}",
                              format="YYYY-MM-DD")
-    happened = cols[1].selectbox("What happened", coaching.STATUSES, index=None, placeholder="Choose",
+    happened = cols[1].selectbox("What happened", SESSION_OUTCOMES, index=None, placeholder="Choose",
                                  key=f"coaching_status_{resident_id}")
     minutes = cols[2].number_input("Length (minutes)", min_value=0, max_value=240, value=30, step=5,
                                    key=f"coaching_minutes_{resident_id}")
     reviewed = st.checkbox("We reviewed the coachee's assessments", value=True,
                            key=f"coaching_reviewed_{resident_id}")
-    strengths = st.text_area("Strengths", key=f"coaching_strengths_{resident_id}", max_chars=2000)
-    improvement = st.text_area("Areas for improvement", key=f"coaching_improvement_{resident_id}", max_chars=2000)
-    exposure = st.text_area("Areas needing exposure", key=f"coaching_exposure_{resident_id}", max_chars=2000)
+    strengths = st.text_area(LEARNING_PLAN["plan_strengths"], key=f"coaching_strengths_{resident_id}",
+                             max_chars=2000)
+    improvement = st.text_area(LEARNING_PLAN["plan_improvement"], key=f"coaching_improvement_{resident_id}",
+                               max_chars=2000)
+    exposure = st.text_area(LEARNING_PLAN["plan_exposure"], key=f"coaching_exposure_{resident_id}",
+                            max_chars=2000)
     next_date = st.date_input("Next session planned for", value=None, key=f"coaching_next_{resident_id}",
                               format="YYYY-MM-DD")
     if st.form_submit_button(f"Log the session with {escape_markdown(names[resident_id])}", type="primary"):

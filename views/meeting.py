@@ -13,11 +13,11 @@ from cbme.downloads import csv_text
 from cbme.rules import meeting
 from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS
 from cbme.store import committee, db
-from cbme.vocabulary import counted
+from cbme.vocabulary import ORGANISER_ROLES, counted
 
 view = frame.view()
 config = program_config(view.program_id)
-organiser = bool(view.roles & {"committee_chair", "program_lead"})
+organiser = bool(view.roles & set(ORGANISER_ROLES))
 st.title("Committee meeting")
 
 meetings = reads.fetch("committee_meetings", viewer=view.viewer_id, program_id=view.program_id)

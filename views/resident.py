@@ -9,15 +9,24 @@ import streamlit as st
 from cbme.app import charts, frame, meeting_view, panels, reads, widgets
 from cbme.config import program_config
 from cbme.rules import meeting
-from cbme.rules.coaching import coaching_status
+from cbme.rules.coaching import coaching_status, last_learning_plan
+from cbme.rules.status import epas_to_chart
 from cbme.store import committee
-from cbme.vocabulary import COACHING_MODELS, ENTRUSTMENT, OPPORTUNITIES, RESIDENT_TABS, STAGES
+from cbme.vocabulary import (
+    COACHING_MODELS,
+    ENTRUSTMENT,
+    FORM_TYPES,
+    MEETING_ROLES,
+    OPPORTUNITIES,
+    RESIDENT_TABS,
+    STAGES,
+)
 
 view = frame.view()
 config = program_config(view.program_id)
 scope = dict(viewer=view.viewer_id, as_of=view.as_of)
 in_meeting = (st.query_params.get("meeting") == f"{view.as_of:%Y-%m-%d}"
-              and bool(view.roles & {"program_lead", "committee_chair", "committee_member"}))
+              and bool(view.roles & set(MEETING_ROLES)))
 presenting = in_meeting and "committee_chair" in view.roles
 
 residents = reads.fetch("viewer_residents", program_id=view.program_id, **scope)
@@ -134,12 +143,7 @@ def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
     st.subheader("Entrustment over time")
     counts = observations["epa_code"].value_counts()
     ordered = [c for c in progress["epa_code"] if c in counts]
-    # Opens on the current stage's EPAs that need attention (red, amber, not decision-ready), then the
-    # stage's most rated ones.
-    attention = [c for c in (status.needing_attention() if status else []) if c in counts]
-    stage_epas = sorted((c for c in current["epa_code"] if c in counts and c not in attention),
-                        key=lambda c: -counts[c])
-    default = (attention + stage_epas)[:4] or ordered[:4]
+    default = epas_to_chart(status, current["epa_code"], counts)
     chosen = st.multiselect("EPAs to show", ordered, default=default, key=f"resident_epas_{resident_id}",
                             format_func=lambda c: f"{c} ({counts[c]} ratings)")
     if not chosen:
@@ -188,7 +192,7 @@ def narratives_section():
     search = cols[0].text_input("Search the comments", key=f"resident_search_{resident_id}", max_chars=200)
     epa_codes = cols[1].multiselect("EPA", list(reads.fetch("resident_epa_progress", **params)["epa_code"]),
                                     key=f"resident_narrative_epas_{resident_id}")
-    form_types = cols[2].multiselect("Form type", [k for k in OPPORTUNITIES if k != "coaching"],
+    form_types = cols[2].multiselect("Form type", FORM_TYPES,
                                      format_func=OPPORTUNITIES.get, key=f"resident_narrative_forms_{resident_id}")
     dates = cols[3].date_input("Between", (first_day, view.as_of), min_value=first_day,
                                max_value=max(view.as_of, first_day), key=f"resident_narrative_dates_{resident_id}",
@@ -220,17 +224,13 @@ def coaching_section():
                         key="resident_coaching", config={"displayModeBar": False})
     if sessions.empty:
         return
-    plans = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()
-                     & (sessions["scheduled_date"].dt.date <= view.as_of)]
-    if not plans.empty:
-        last = plans.iloc[-1]
-        st.markdown(f"**Learning plan from the session of {last['scheduled_date']:%Y-%m-%d}**")
-        cols = st.columns(3)
-        for col, heading, column in zip(cols, ["Strengths", "Areas for improvement", "Areas needing exposure"],
-                                        ["plan_strengths", "plan_improvement", "plan_exposure"]):
+    plan = last_learning_plan(sessions, view.as_of)
+    if plan is not None:
+        st.markdown(f"**Learning plan from the session of {plan.session_date:%Y-%m-%d}**")
+        for col, (heading, text) in zip(st.columns(3), plan.parts.items()):
             with col.container(border=True):
                 st.markdown(f"**{heading}**")
-                st.text(last[column] or "Not recorded")
+                st.text(text or "Not recorded")
 
 
 def decisions_section():

@@ -20,6 +20,7 @@ from cbme.app.markup import escape_markdown
 from cbme.rules import meeting
 from cbme.rules.status import LIGHT_LABELS, ResidentStatus
 from cbme.store import committee, decisions
+from cbme.vocabulary import COMMITTEE_ROLES, DECISION_ACTIONS, DECISION_STATUSES, FOLLOW_UP_OUTCOMES
 
 FLASH = "meeting_flash"  # (resident, kind, message) said on the decision form's next run
 LEAVING = "meeting_leaving"  # (resident with an unsaved decision, what was asked for)
@@ -237,7 +238,7 @@ def decision_form(view: frame.View, row, name: str, status: ResidentStatus, comm
         st.warning("You are this resident's coach, so you are recused from this decision: you may speak for "
                    "them, and another member records it.", icon=":material/front_hand:")
         return
-    if not view.roles & {"committee_chair", "committee_member"}:
+    if not view.roles & set(COMMITTEE_ROLES):
         st.info("Only committee members record decisions.")
         return
     key = functools.partial(decision_key, resident_id=row.resident_id, meeting=view.as_of)
@@ -247,13 +248,13 @@ def decision_form(view: frame.View, row, name: str, status: ResidentStatus, comm
         st.markdown(f"**{'Amend the decision' if version else 'Record the decision'} for {escape_markdown(name)}**")
         st.caption(f"The dashboard's status: {LIGHT_LABELS[status.light]}. A status that departs from it, or any "
                    "action beyond monitoring, needs a rationale.")
-        chosen = st.radio("Status", decisions.STATUSES, index=None, key=key("status"), horizontal=True)
-        actions = st.multiselect("Actions", decisions.ACTIONS, key=key("actions"))
+        chosen = st.radio("Status", DECISION_STATUSES, index=None, key=key("status"), horizontal=True)
+        actions = st.multiselect("Actions", DECISION_ACTIONS, key=key("actions"))
         other = st.text_input("Other action", key=key("other"), max_chars=300)
         if previous_actions:
             st.markdown(f"**Actions of the last decision ({row.previous_decision_date:%Y-%m-%d})**")
             for i, action in enumerate(previous_actions):
-                st.segmented_control(escape_markdown(action), decisions.FOLLOW_UP_OUTCOMES, key=key(f"outcome_{i}"))
+                st.segmented_control(escape_markdown(action), FOLLOW_UP_OUTCOMES, key=key(f"outcome_{i}"))
         needed = decisions.Decision(row.resident_id, view.as_of, chosen, actions, other_action=other,
                                     light=status.light).rationale_needed() if chosen else ""
         st.text_area("Rationale" + (" (required)" if needed else ""), key=key("rationale"), max_chars=4000,

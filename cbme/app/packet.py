@@ -25,8 +25,8 @@ from plotly.offline import get_plotlyjs
 from cbme.app import browser, charts
 from cbme.config import ProgramConfig
 from cbme.rules import meeting
-from cbme.rules.coaching import coaching_status
-from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus
+from cbme.rules.coaching import coaching_status, last_learning_plan
+from cbme.rules.status import LIGHT_BACKGROUNDS, LIGHT_LABELS, ResidentStatus, epas_to_chart
 from cbme.vocabulary import COACHING_MODELS, OPPORTUNITIES, STAGES
 
 RECENT_NARRATIVES = 3
@@ -78,9 +78,7 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
         sessions = fetch("resident_coaching_sessions", **params)
         pair = pairs[pairs["resident_id"] == row.resident_id]
         coaching = coaching_status(pair.iloc[0] if not pair.empty else None, as_of, config.coaching_cadence_days)
-        held = sessions[(sessions["status"] == "held") & sessions["plan_strengths"].notna()
-                        & (sessions["scheduled_date"].dt.date <= as_of)]
-        plan = held.iloc[-1] if not held.empty else None
+        plan = last_learning_plan(sessions, as_of)
         narratives = fetch("resident_narratives", epa_codes=[], form_types=[], date_from=dt.date(1900, 1, 1),
                            date_to=as_of, search="", **params)
         since = row.review_since
@@ -108,10 +106,8 @@ def gather(fetch: Fetch, viewer_id: str, program_id: str, as_of: dt.date, config
             minutes=[] if taken.empty else meeting.minutes(taken.iloc[0]) + also,
             decision=None if taken.empty else taken.iloc[0]["status"],
             coaching=([f"Coaching {coaching.verdict}."] if coaching.verdict != "no coach" else []) + coaching.reasons,
-            learning_plan=[] if plan is None else [
-                (heading, plan[column] if isinstance(plan[column], str) else "not recorded")
-                for heading, column in (("Strengths", "plan_strengths"), ("Areas for improvement", "plan_improvement"),
-                                        ("Areas needing exposure", "plan_exposure"))],
+            learning_plan=[] if plan is None else [(heading, text or "not recorded")
+                                                   for heading, text in plan.parts.items()],
             narratives=[_narrative(n) for n in _recent_narratives(narratives, since).itertuples()],
         )
 
@@ -154,9 +150,7 @@ def figures(fetch: Fetch, viewer_id: str, resident_id: str, as_of: dt.date, stag
         caption += f" (not shown: {int(done.sum())} complete EPAs of earlier stages)" if done.any() else ""
     observations = fetch("resident_entrustment", **params)
     counts = observations["epa_code"].value_counts()
-    attention = [c for c in status.needing_attention() if c in counts]
-    current = [c for c in progress.loc[progress["stage"] == stage, "epa_code"] if c in counts and c not in attention]
-    chosen = (attention + sorted(current, key=lambda c: -counts[c]))[:4] or list(counts.index[:4])
+    chosen = epas_to_chart(status, progress.loc[progress["stage"] == stage, "epa_code"], counts)
     result = {"progress": (caption, charts.epa_progress(progress, row_height=14)),
               "mix": ("Feedback opportunities by month",
                       charts.feedback_mix(fetch("resident_feedback_monthly", **params), since, as_of))}

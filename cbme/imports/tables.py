@@ -27,8 +27,6 @@ RATING_COLUMNS = {"entrustment", "target_entrustment"}  # 1-5, or the scale's wo
 # SQL over the row's other typed columns; docs/data-dictionary.md says the same in words.
 IMPORT_FILLS = {("assessments", "assessor_role"): "'faculty'",
                 ("assessments", "stakes"): "case when form_type = 'iter' then 'high' else 'low' end"}
-FORM_TYPE_LABELS = {"epa_observation": "EPA observation", "mini_cex": "Mini-CEX", "iter": "ITER",
-                    "field_note": "Field note", "multisource": "Multisource feedback"}
 ALLOWED = re.compile(r"^\((\w+) IN \((.*)\)\)$")
 
 

@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from cbme.imports.reading import Sheet, Staging, raw_json
-from cbme.imports.tables import FORM_TYPE_LABELS, IMPORT_FILLS, Column, tables
+from cbme.imports.tables import IMPORT_FILLS, Column, tables
+from cbme.vocabulary import FORM_TYPES, OPPORTUNITIES
 
 # Entrustment scale words as exports write them, to the 1-5 rating (DOMAIN: the O-SCORE anchors and the
 # supervision scale); a leading "4 - " or "4." before the words is read too.
@@ -161,7 +162,7 @@ def _typed(params: Params, column: Column, x: str, order: str | None, program_id
         return x, "null"
     names = {a.lower(): a for a in column.allowed}
     if column.name == "form_type":
-        names |= {label.lower(): code for code, label in FORM_TYPE_LABELS.items()}
+        names |= {label.lower(): code for code, label in OPPORTUNITIES.items() if code in FORM_TYPES}
     allowed = f"'not one of: {', '.join(column.allowed)}'"
     if column.name == "flag":  # a flag column written yes/no: no is no flag
         return (_lookup(params, names, x),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cbme.vocabulary import counted
+from cbme.vocabulary import LEARNING_PLAN, counted
 
 DUE_SOON_DAYS = 14
 
@@ -19,6 +19,12 @@ class CoachingStatus:
     next_due: dt.date | None
     days_overdue: int
     reasons: list[str]
+
+
+@dataclass(frozen=True)
+class LearningPlan:
+    session_date: dt.date
+    parts: dict[str, str | None]  # heading (Strengths...) -> what the coach wrote, None when nothing
 
 
 def _date(value) -> dt.date | None:
@@ -83,3 +89,19 @@ def before_next_meeting(outcome: Mapping | None, coaching: CoachingStatus, as_of
     before = "Due before it" if meeting else "Due before the next meeting"
     lines.append(f"{before}: " + "; ".join(due) + "." if due else f"Nothing is {before.lower()}.")
     return lines
+
+
+def last_learning_plan(sessions: pd.DataFrame, as_of: dt.date) -> LearningPlan | None:
+    """The learning plan of the coachee's latest session held on or before as_of that recorded one (any
+    of its three parts); None when no such session. sessions are resident_coaching_sessions.sql rows,
+    oldest first, so of two sessions on one day the later row counts."""
+    for session in sessions.iloc[::-1].itertuples():
+        if session.status == "held" and _date(session.scheduled_date) <= as_of:
+            parts = {heading: _text(getattr(session, column)) for column, heading in LEARNING_PLAN.items()}
+            if any(parts.values()):
+                return LearningPlan(_date(session.scheduled_date), parts)
+    return None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None

@@ -11,7 +11,7 @@ docs/status-rules.md explains the rules; thresholds come from the program config
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cbme.config import ProgramConfig
@@ -63,6 +63,16 @@ class ResidentStatus:
         """The stage's EPAs the committee should look at first: red, then amber, then not decision-ready."""
         order = {RED: 0, AMBER: 1, NO_EVIDENCE: 2}
         return [v.epa_code for v in sorted(self.epas, key=lambda v: order.get(v.light, 3)) if v.light in order]
+
+
+def epas_to_chart(status: ResidentStatus | None, stage_epas: Iterable[str], ratings: Mapping[str, int],
+                  most: int = 4) -> list[str]:
+    """The EPAs the entrustment chart opens on: the current stage's EPAs needing attention, then the
+    stage's most rated; when none of those is rated, the most rated of all. ratings counts each rated
+    EPA's ratings, most rated first (a value_counts)."""
+    attention = [c for c in (status.needing_attention() if status else []) if c in ratings]
+    rest = sorted((c for c in stage_epas if c in ratings and c not in attention), key=lambda c: -ratings[c])
+    return (attention + rest)[:most] or list(ratings.keys())[:most]
 
 
 def expected_level(months_in_stage: float, stage: str, target: int, config: ProgramConfig) -> float:

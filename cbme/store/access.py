@@ -10,8 +10,9 @@ person's confirmation: another administrator of the program, or its program lead
 administrator role wait too: an administrator who could make other administrators at will could
 confirm their own requests through them.)
 
-The audit trail is append-only: record() is the only statement that touches audit_log, and it only
-inserts. Every action it records is one of AUDIT_ACTIONS, which the audit page's filter offers.
+The audit trail is append-only: record() (queries/writes/record_audit_event.sql) is the only statement
+that touches audit_log, and it only inserts. Every action it records is one of the vocabulary's
+AUDIT_ACTIONS, which the audit page's filter offers.
 """
 
 from __future__ import annotations
@@ -27,46 +28,10 @@ from collections.abc import Callable, Iterable
 import duckdb
 import pandas as pd
 
-from cbme.store.db import sql, writing
+from cbme.store.db import execute, sql, writing
+from cbme.vocabulary import AUDIT_ACTIONS, ROLES
 
-ROLES = ["admin", "program_lead", "committee_chair", "committee_member", "coach"]
-ROLE_LABELS = {"admin": "Administrator", "program_lead": "Program lead", "committee_chair": "Committee chair",
-               "committee_member": "Committee member", "coach": "Coach"}
 CONFIRMERS = ["admin", "program_lead"]
-
-# Every action the audit trail records, with what it means; the audit page's filter offers these.
-AUDIT_ACTIONS = {
-    "sign in": "signed in",
-    "refuse sign in": "a sign-in refused (unknown account, no role, or not through the configured proxy)",
-    "refuse page": "a page the person's roles do not open, asked for by its address",
-    "refuse link": "a link naming a resident, coachee, program or agenda outside the person's scope",
-    "open resident": "a resident's progression page shown",
-    "open coachee": "a coachee's session preparation shown",
-    "open agenda": "a meeting agenda shown, one event per resident on it",
-    "open oversight": "a tab of program oversight shown",
-    "record decision": "a committee decision recorded",
-    "amend decision": "a committee decision amended",
-    "add to agenda": "a resident added to a meeting's agenda",
-    "schedule meeting": "a committee meeting scheduled",
-    "record attendance": "who attends a meeting recorded",
-    "assign reviewers": "a resident's reviewers assigned",
-    "write reviewer note": "a reviewer's pre-meeting note written",
-    "log coaching session": "a coaching session logged",
-    "build packet": "a meeting packet built, one event per resident in it",
-    "export packet": "a meeting packet downloaded",
-    "export agenda": "a meeting agenda downloaded, one event per resident in it",
-    "export audit trail": "audit events downloaded",
-    "export rejected rows": "an import's rejected rows downloaded",
-    "import": "an export imported",
-    "roll back import": "an import rolled back",
-    "create program": "a program created (from the command line)",
-    "grant role": "a role given (from the command line: a program's first administrator)",
-    "request access": "a role, or a sign-in for another person, asked for: it waits for confirmation",
-    "confirm access": "a waiting role or sign-in confirmed by a second person",
-    "decline access": "a waiting role or sign-in declined",
-    "revoke role": "a role taken away",
-    "set sign-in identity": "a sign-in identity given to a person",
-}
 
 _origin: contextvars.ContextVar[str | None] = contextvars.ContextVar("cbme_origin", default=None)
 
@@ -111,14 +76,10 @@ def record(cursor: duckdb.DuckDBPyConnection, actor_id: str | None, action: str,
     of the change it records."""
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    rows = [(resident_id,)] if not residents else [(r,) for r in residents]
-    cursor.executemany(
-        "insert into audit_log (occurred_at, actor_id, identity, action, program_id, resident_id, detail, origin) "
-        "values ($at, $actor, $identity, $action, $program, $resident, $detail, $origin)",
-        [{"at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "actor": actor_id, "identity": identity,
-          "action": action, "program": program_id, "resident": resident,
-          "detail": json.dumps(detail, default=str, sort_keys=True) if detail else None,
-          "origin": _origin.get() or command_line_actor()} for (resident,) in rows])
+    execute(cursor, "record_audit_event", occurred_at=_now(), actor_id=actor_id, identity=identity, action=action,
+            program_id=program_id, resident_ids=list(residents) or [resident_id],
+            detail=json.dumps(detail, default=str, sort_keys=True) if detail else None,
+            origin=_origin.get() or command_line_actor())
 
 
 def audit(con: duckdb.DuckDBPyConnection, actor_id: str | None, action: str, **fields) -> None:
@@ -158,9 +119,8 @@ def _request(cursor, actor_id: str, program_id: str, person_id: str, kind: str, 
         {"p": program_id, "person": person_id, "kind": kind, "value": value}).fetchone()
     if waiting:
         return "waiting"
-    cursor.execute("insert into access_requests values ($id, $p, $person, $kind, $value, $actor, $at, 'waiting', "
-                   "null, null)", {"id": f"Q-{uuid.uuid4().hex[:12]}", "p": program_id, "person": person_id,
-                                   "kind": kind, "value": value, "actor": actor_id, "at": _now()})
+    execute(cursor, "request_access", request_id=f"Q-{uuid.uuid4().hex[:12]}", program_id=program_id,
+            person_id=person_id, kind=kind, value=value, requested_by=actor_id, requested_at=_now())
     record(cursor, actor_id, "request access", program_id=program_id, person=person_id, **{kind: value})
     return "requested"
 
@@ -194,13 +154,11 @@ def decide_request(con, actor_id: str, request_id: str, confirm: bool) -> None:
             raise NotAllowed("A request is confirmed by a second person: another administrator of the program, or "
                              "its program lead, who is neither the one who asked nor the one it is about.")
         if confirm and kind == "role":
-            cursor.execute("insert into roles values ($person, $program, $role) on conflict do nothing",
-                           {"person": person_id, "program": program_id, "role": value})
+            execute(cursor, "grant_role", person_id=person_id, program_id=program_id, role=value)
         elif confirm:
             _add_identity(cursor, person_id, value)
-        cursor.execute("update access_requests set status = $status, decided_by = $actor, decided_at = $at "
-                       "where request_id = $id", {"status": "confirmed" if confirm else "declined",
-                                                  "actor": actor_id, "at": _now(), "id": request_id})
+        execute(cursor, "decide_access_request", request_id=request_id, status="confirmed" if confirm else "declined",
+                decided_by=actor_id, decided_at=_now())
         record(cursor, actor_id, "confirm access" if confirm else "decline access", program_id=program_id,
                person=person_id, requested_by=requested_by, **{kind: value})
 
@@ -212,9 +170,7 @@ def revoke_role(con, actor_id: str, program_id: str, person_id: str, role: str) 
         raise NotAllowed("You cannot remove your own administrator role; ask another administrator.")
     with writing(con) as cursor:
         _require_admin(cursor, actor_id, program_id)
-        deleted = cursor.execute(
-            "delete from roles where person_id = $person and program_id = $program and role = $role returning 1",
-            {"person": person_id, "program": program_id, "role": role}).fetchall()
+        deleted = execute(cursor, "revoke_role", person_id=person_id, program_id=program_id, role=role).fetchall()
         if deleted:
             record(cursor, actor_id, "revoke role", program_id=program_id, person=person_id, role=role)
         return bool(deleted)
@@ -252,5 +208,4 @@ def _add_identity(cursor, person_id: str, identity: str) -> None:
     taken = cursor.execute("select person_id from sign_in_identities where identity = $i", {"i": identity}).fetchone()
     if taken and taken[0] != person_id:
         raise ValueError("That identity already belongs to someone else.")
-    cursor.execute("insert into sign_in_identities values ($i, $p) on conflict do nothing",
-                   {"i": identity, "p": person_id})
+    execute(cursor, "add_sign_in_identity", identity=identity, person_id=person_id)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import duckdb
 
 from cbme.store.access import NotAllowed, record
-from cbme.store.db import writing
-
-STATUSES = ["held", "cancelled by resident", "cancelled by coach", "no-show"]
+from cbme.store.db import execute, writing
+from cbme.vocabulary import SESSION_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class Session:
 
     def problems(self, today: dt.date) -> list[str]:
         problems = []
-        if self.status not in STATUSES:
+        if self.status not in SESSION_OUTCOMES:
             problems.append(f"Choose what happened (not {self.status!r}).")
         if self.scheduled_date > today:
             problems.append("A session is logged once its date has come.")
@@ -53,32 +52,20 @@ def log_session(con: duckdb.DuckDBPyConnection, coach_id: str, session: Session,
         if program is None:
             raise NotAllowed("Only the resident's coach on that date can log their coaching sessions.")
         # A planned session on that day becomes the one logged; later plans are replaced by the new one.
-        cursor.execute("""
-            delete from coaching_sessions
-            where resident_id = $resident and coach_id = $coach and status = 'upcoming'
-                and (scheduled_date = $day or ($next is not null and scheduled_date > $day))
-        """, {"resident": session.resident_id, "coach": coach_id, "day": session.scheduled_date,
-              "next": session.next_planned_date})
+        execute(cursor, "remove_planned_sessions", resident_id=session.resident_id, coach_id=coach_id,
+                day=session.scheduled_date, next_planned_date=session.next_planned_date)
         session_id = f"S-{uuid.uuid4().hex[:12]}"
-        cursor.execute("""
-            insert into coaching_sessions (session_id, resident_id, coach_id, scheduled_date, status,
-                duration_minutes, assessments_reviewed, plan_strengths, plan_improvement, plan_exposure,
-                next_planned_date)
-            values ($id, $resident, $coach, $day, $status, $duration, $reviewed, $strengths, $improvement, $exposure,
-                $next)
-        """, {"id": session_id, "resident": session.resident_id, "coach": coach_id, "day": session.scheduled_date,
-              "status": session.status, "duration": session.duration_minutes if held else None,
-              "reviewed": session.assessments_reviewed if held else None,
-              "strengths": (session.plan_strengths.strip() or None) if held else None,
-              "improvement": (session.plan_improvement.strip() or None) if held else None,
-              "exposure": (session.plan_exposure.strip() or None) if held else None,
-              "next": session.next_planned_date})
+        execute(cursor, "log_coaching_session", session_id=session_id, resident_id=session.resident_id,
+                coach_id=coach_id, day=session.scheduled_date, status=session.status,
+                duration_minutes=session.duration_minutes if held else None,
+                assessments_reviewed=session.assessments_reviewed if held else None,
+                plan_strengths=(session.plan_strengths.strip() or None) if held else None,
+                plan_improvement=(session.plan_improvement.strip() or None) if held else None,
+                plan_exposure=(session.plan_exposure.strip() or None) if held else None,
+                next_planned_date=session.next_planned_date)
         if session.next_planned_date:
-            cursor.execute("""
-                insert into coaching_sessions (session_id, resident_id, coach_id, scheduled_date, status)
-                values ($id, $resident, $coach, $day, 'upcoming')
-            """, {"id": f"S-{uuid.uuid4().hex[:12]}", "resident": session.resident_id, "coach": coach_id,
-                  "day": session.next_planned_date})
+            execute(cursor, "plan_coaching_session", session_id=f"S-{uuid.uuid4().hex[:12]}",
+                    resident_id=session.resident_id, coach_id=coach_id, day=session.next_planned_date)
         record(cursor, coach_id, "log coaching session", program_id=program[0], resident_id=session.resident_id,
                date=session.scheduled_date, status=session.status)
         return session_id

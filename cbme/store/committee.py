@@ -11,11 +11,8 @@ from collections.abc import Mapping
 import duckdb
 
 from cbme.store.access import NotAllowed, holds_role, record
-from cbme.store.db import writing
-
-COMMITTEE_ROLES = ["committee_chair", "committee_member"]
-ORGANISERS = ["committee_chair", "program_lead"]  # who schedules meetings and assigns reviewers
-REVIEWER_ROLES = ["primary", "secondary"]
+from cbme.store.db import execute, writing
+from cbme.vocabulary import COMMITTEE_ROLES, MEETING_ROLES, ORGANISER_ROLES, REVIEWER_ROLES
 
 
 def _now() -> dt.datetime:
@@ -30,10 +27,10 @@ def _require(cursor, actor_id: str, program_id: str, roles: list[str], message: 
 def schedule_meeting(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date) -> None:
     """Put a meeting on the committee's calendar (the chair or the program lead)."""
     with writing(con) as cursor:
-        _require(cursor, actor_id, program_id, ORGANISERS, "Only the committee chair or the program lead can "
-                                                           "schedule the committee's meetings.")
-        cursor.execute("insert into committee_meetings values ($p, $m, $actor, $at) on conflict do nothing",
-                       {"p": program_id, "m": meeting_date, "actor": actor_id, "at": _now()})
+        _require(cursor, actor_id, program_id, ORGANISER_ROLES,
+                 "Only the committee chair or the program lead can schedule the committee's meetings.")
+        execute(cursor, "schedule_meeting", program_id=program_id, meeting_date=meeting_date, scheduled_by=actor_id,
+                scheduled_at=_now())
         record(cursor, actor_id, "schedule meeting", program_id=program_id, meeting=meeting_date)
 
 
@@ -48,12 +45,10 @@ def record_attendance(con: duckdb.DuckDBPyConnection, actor_id: str, program_id:
         strangers = sorted(set(present) - members)
         if strangers:
             raise ValueError(f"Not members of this committee: {', '.join(strangers)}.")
-        cursor.execute("delete from meeting_attendance where program_id = $p and meeting_date = $m",
-                       {"p": program_id, "m": meeting_date})
+        execute(cursor, "clear_attendance", program_id=program_id, meeting_date=meeting_date)
         for person_id in sorted(set(present)):
-            cursor.execute("insert into meeting_attendance values ($p, $m, $person, $actor, $at)",
-                           {"p": program_id, "m": meeting_date, "person": person_id, "actor": actor_id,
-                            "at": _now()})
+            execute(cursor, "record_attendance", program_id=program_id, meeting_date=meeting_date, person_id=person_id,
+                    recorded_by=actor_id, recorded_at=_now())
         record(cursor, actor_id, "record attendance", program_id=program_id, meeting=meeting_date,
                present=sorted(set(present)))
 
@@ -62,11 +57,11 @@ def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str
                   resident_id: str) -> None:
     """Put a resident on a meeting's agenda by hand, for every member who opens the meeting."""
     with writing(con) as cursor:
-        allowed = holds_role(cursor, actor_id, program_id, [*COMMITTEE_ROLES, "program_lead"])
+        allowed = holds_role(cursor, actor_id, program_id, MEETING_ROLES)
         if not allowed or not _in_program(cursor, resident_id, program_id):
             raise NotAllowed("Only the program's committee can change its agenda.")
-        cursor.execute("insert into meeting_additions values ($p, $m, $r, $actor, $at) on conflict do nothing",
-                       {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id, "at": _now()})
+        execute(cursor, "add_to_agenda", program_id=program_id, meeting_date=meeting_date, resident_id=resident_id,
+                added_by=actor_id, added_at=_now())
         record(cursor, actor_id, "add to agenda", program_id=program_id, resident_id=resident_id,
                meeting=meeting_date)
 
@@ -77,8 +72,8 @@ def assign_reviewers(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: 
     or the program lead); None leaves a role unassigned. A reviewer is a committee member who does not
     coach the resident, and the two are different people. Returns the residents whose reviewers changed."""
     with writing(con) as cursor:
-        _require(cursor, actor_id, program_id, ORGANISERS, "Only the committee chair or the program lead can "
-                                                           "assign reviewers.")
+        _require(cursor, actor_id, program_id, ORGANISER_ROLES,
+                 "Only the committee chair or the program lead can assign reviewers.")
         changed = 0
         for resident_id, people in assignments.items():
             if not _in_program(cursor, resident_id, program_id):
@@ -101,12 +96,12 @@ def assign_reviewers(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: 
             if before == after:
                 continue
             changed += 1
-            cursor.execute("delete from meeting_reviewers where program_id = $p and meeting_date = $m and "
-                           "resident_id = $r", {"p": program_id, "m": meeting_date, "r": resident_id})
+            execute(cursor, "clear_reviewers", program_id=program_id, meeting_date=meeting_date,
+                    resident_id=resident_id)
             for role, person_id in after.items():
-                cursor.execute("insert into meeting_reviewers values ($p, $m, $r, $role, $person, $actor, $at)",
-                               {"p": program_id, "m": meeting_date, "r": resident_id, "role": role,
-                                "person": person_id, "actor": actor_id, "at": _now()})
+                execute(cursor, "assign_reviewer", program_id=program_id, meeting_date=meeting_date,
+                        resident_id=resident_id, reviewer_role=role, person_id=person_id, assigned_by=actor_id,
+                        assigned_at=_now())
             record(cursor, actor_id, "assign reviewers", program_id=program_id, resident_id=resident_id,
                    meeting=meeting_date, **after)
         return changed
@@ -125,9 +120,8 @@ def write_reviewer_note(con: duckdb.DuckDBPyConnection, actor_id: str, program_i
             {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id}).fetchone()[0]
         if not assigned or not holds_role(cursor, actor_id, program_id, COMMITTEE_ROLES):
             raise NotAllowed("Only a reviewer assigned to this resident for this meeting writes its notes.")
-        cursor.execute("insert into reviewer_notes values ($p, $m, $r, $actor, $note, $at)",
-                       {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id, "note": note,
-                        "at": _now()})
+        execute(cursor, "write_reviewer_note", program_id=program_id, meeting_date=meeting_date,
+                resident_id=resident_id, reviewer_id=actor_id, note=note, written_at=_now())
         record(cursor, actor_id, "write reviewer note", program_id=program_id, resident_id=resident_id,
                meeting=meeting_date)
 
@@ -140,12 +134,8 @@ def present_resident(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: 
         _require(cursor, actor_id, program_id, ["committee_chair"], "Only the committee chair leads the meeting.")
         if not _in_program(cursor, resident_id, program_id):
             raise NotAllowed("Only the program's residents are presented at its meetings.")
-        cursor.execute("""
-            insert into meeting_presenting values ($p, $m, $r, $actor, $at)
-            on conflict (program_id, meeting_date) do update
-            set resident_id = excluded.resident_id, presented_by = excluded.presented_by,
-                presented_at = excluded.presented_at
-        """, {"p": program_id, "m": meeting_date, "r": resident_id, "actor": actor_id, "at": _now()})
+        execute(cursor, "present_resident", program_id=program_id, meeting_date=meeting_date, resident_id=resident_id,
+                presented_by=actor_id, presented_at=_now())
 
 
 def _in_program(cursor, resident_id: str, program_id: str) -> bool:

@@ -1,4 +1,5 @@
-"""The database: opening the DuckDB file, its schema, and the one runner for the SQL in queries/.
+"""The database: opening the DuckDB file, its schema, and the runners for the SQL in queries/: query()
+for the questions pages ask, execute() for the writes in queries/writes/, inside writing().
 
 One server process owns the database file; DuckDB lets only one process write to it. Every query runs
 on a fresh cursor of that process's connection, because a DuckDB connection must not be shared between
@@ -81,7 +82,7 @@ def _check_schema_version(con, path) -> None:
     tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
     if "dashboard_meta" not in tables:
         con.execute(SCHEMA.read_text())
-        con.execute("insert into dashboard_meta values ('schema_version', $v)", {"v": SCHEMA_VERSION})
+        execute(con, "set_schema_version", version=SCHEMA_VERSION)
         return
     meta = dict(con.execute("select key, value from dashboard_meta").fetchall())
     version = meta.get("schema_version")
@@ -89,7 +90,7 @@ def _check_schema_version(con, path) -> None:
         con.execute("begin transaction")
         con.execute(MIGRATIONS[version])
         version = str(int(version) + 1)
-        con.execute("update dashboard_meta set value = $v where key = 'schema_version'", {"v": version})
+        execute(con, "set_schema_version", version=version)
         con.execute("commit")
     if version != SCHEMA_VERSION:
         con.close()
@@ -98,7 +99,7 @@ def _check_schema_version(con, path) -> None:
 
 @cache
 def sql(name: str) -> str:
-    """The text of queries/<name>.sql, read once."""
+    """The text of queries/<name>.sql, read once (a write's name is writes/<name>)."""
     path = QUERIES / f"{name}.sql"
     if not path.is_file():
         raise KeyError(f"no query named {name!r}")
@@ -112,6 +113,12 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
         return cursor.execute(sql(name), params).df()
     finally:
         cursor.close()
+
+
+def execute(cursor: duckdb.DuckDBPyConnection, name: str, /, **params) -> duckdb.DuckDBPyConnection:
+    """Run the write queries/writes/<name>.sql with its $parameters on the writing transaction's cursor
+    (its rows are those of the statement's returning clause)."""
+    return cursor.execute(sql(f"writes/{name}"), params)
 
 
 _writes = 0  # transactions this process has committed through writing()
@@ -157,7 +164,4 @@ def writing(con: duckdb.DuckDBPyConnection, changes_data: bool = True) -> Iterat
 
 def bump_data_version(cursor: duckdb.DuckDBPyConnection) -> None:
     """Call inside the writing transaction, so readers never see new data under an old version."""
-    cursor.execute(
-        "insert into dashboard_meta values ('data_version', '1') on conflict (key) do update "
-        "set value = (cast(dashboard_meta.value as integer) + 1)::varchar"
-    )
+    execute(cursor, "bump_data_version")

@@ -17,15 +17,9 @@ import duckdb
 
 from cbme.rules.status import AMBER, GREEN, LIGHT_LABELS, NO_EVIDENCE, RED
 from cbme.store.access import NotAllowed, record
-from cbme.store.db import writing
-from cbme.vocabulary import STAGES
+from cbme.store.db import execute, writing
+from cbme.vocabulary import COMMITTEE_ROLES, DECISION_ACTIONS, DECISION_STATUSES, FOLLOW_UP_OUTCOMES, STAGES
 
-STAGE_ORDER = list(STAGES)
-
-STATUSES = ["Progressing as expected", "Not progressing as expected", "Progress is accelerated",
-            "Failure to progress", "Inactive"]
-ACTIONS = ["monitor", "modify learning plan", "promote to next stage", "formal remediation"]
-FOLLOW_UP_OUTCOMES = ["done", "not done", "carried over"]
 # The statuses that agree with each computed light: choosing another one needs a rationale.
 AGREES_WITH = {GREEN: {"Progressing as expected", "Progress is accelerated"},
                AMBER: {"Not progressing as expected"},
@@ -65,14 +59,14 @@ class Decision:
     def problems(self) -> list[str]:
         """What is wrong with the decision as entered, in words; empty when it can be saved."""
         problems = []
-        if self.status not in STATUSES:
+        if self.status not in DECISION_STATUSES:
             problems.append("Choose a status.")
-        unknown = [a for a in self.actions if a not in ACTIONS]
+        unknown = [a for a in self.actions if a not in DECISION_ACTIONS]
         if unknown:
             problems.append(f"Unknown action(s): {', '.join(unknown)}.")
         if not self.actions and not self.other_action.strip():
             problems.append("Choose at least one action.")
-        if self.status in STATUSES and self.rationale_needed() and not self.rationale.strip():
+        if self.status in DECISION_STATUSES and self.rationale_needed() and not self.rationale.strip():
             problems.append(f"A rationale is required: {self.rationale_needed()}.")
         if self.follow_up_date is not None and self.follow_up_date < self.meeting_date:
             problems.append("The follow-up date is before the meeting.")
@@ -100,14 +94,14 @@ def check_may_decide(cursor, actor_id: str, resident_id: str, meeting_date: dt.d
     the actor is the resident's coach on the meeting date."""
     row = cursor.execute("""
         select
-            holds_role($actor, r.program_id, ['committee_chair', 'committee_member']),
+            holds_role($actor, r.program_id, $committee),
             exists (
                 select 1 from coach_pairs_on($meeting) as a
                 where a.resident_id = r.resident_id and a.coach_id = $actor
             )
         from residents as r
         where r.resident_id = $resident
-    """, {"actor": actor_id, "resident": resident_id, "meeting": meeting_date}).fetchone()
+    """, {"actor": actor_id, "resident": resident_id, "meeting": meeting_date, "committee": COMMITTEE_ROLES}).fetchone()
     if row is None or not row[0]:
         raise NotAllowed("Only members of this program's competence committee can record its decisions.")
     if row[1]:
@@ -153,23 +147,16 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
                         f"(Saved at the same time as version {current}, recorded by {latest[1]}; both are kept.)")
                 version = current + 1
                 decision_id = f"D-{uuid.uuid4().hex[:12]}"
-                cursor.execute("""
-                    insert into committee_decisions (decision_id, resident_id, meeting_date, version, status,
-                        actions, rationale, follow_up_date, members_present, members_recused, computed_status,
-                        saved_with_version, amendment_reason, recorded_by, recorded_at)
-                    values ($id, $resident, $meeting, $version, $status, $actions, $rationale, $follow_up, $members,
-                        $recused, $light, $saved_with, $reason, $actor, $at)
-                """, {"id": decision_id, "resident": decision.resident_id, "meeting": decision.meeting_date,
-                      "version": version, "status": decision.status, "actions": decision.all_actions(),
-                      "rationale": decision.rationale.strip() or None, "follow_up": decision.follow_up_date,
-                      "members": list(decision.members_present), "recused": recused, "light": decision.light,
-                      "saved_with": current if concurrent else None,
-                      "reason": reason or None, "actor": actor_id,
-                      "at": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
+                execute(cursor, "record_decision", decision_id=decision_id, resident_id=decision.resident_id,
+                        meeting_date=decision.meeting_date, version=version, status=decision.status,
+                        actions=decision.all_actions(), rationale=decision.rationale.strip() or None,
+                        follow_up_date=decision.follow_up_date, members_present=list(decision.members_present),
+                        members_recused=recused, computed_status=decision.light,
+                        saved_with_version=current if concurrent else None, amendment_reason=reason or None,
+                        recorded_by=actor_id, recorded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
                 for action, outcome in decision.follow_ups:
-                    cursor.execute("insert into decision_action_reviews values ($id, $previous, $action, $outcome)",
-                                   {"id": decision_id, "previous": previous[0], "action": action,
-                                    "outcome": outcome})
+                    execute(cursor, "record_follow_up", decision_id=decision_id, previous_decision_id=previous[0],
+                            action=action, outcome=outcome)
                 record(cursor, actor_id, "record decision" if version == 1 else "amend decision",
                        program_id=_program_of(cursor, decision.resident_id), resident_id=decision.resident_id,
                        meeting=decision.meeting_date, version=version, status=decision.status)
@@ -187,9 +174,9 @@ def recused_members(cursor, resident_id: str, meeting_date: dt.date) -> list[str
         from coach_pairs_on($meeting) as a
         join residents as r on r.resident_id = a.resident_id
         where a.resident_id = $resident
-            and holds_role(a.coach_id, r.program_id, ['committee_chair', 'committee_member'])
+            and holds_role(a.coach_id, r.program_id, $committee)
         order by a.coach_id
-    """, {"resident": resident_id, "meeting": meeting_date}).fetchall()]
+    """, {"resident": resident_id, "meeting": meeting_date, "committee": COMMITTEE_ROLES}).fetchall()]
 
 
 def _previous_decision(cursor, resident_id: str, meeting_date: dt.date) -> tuple[str, list[str]] | None:
@@ -216,7 +203,7 @@ def _check_promotion(cursor, decision: Decision) -> None:
         return
     stage = cursor.execute("select stage_on($r, $m)", {"r": decision.resident_id, "m": decision.meeting_date}
                            ).fetchone()[0]
-    if stage in (None, STAGE_ORDER[-1]):
+    if stage in (None, list(STAGES)[-1]):
         raise ValueError("Transition to Practice is the last stage: there is no next stage to promote to."
                          if stage else "The resident has no stage recorded on the meeting date to promote from.")
 

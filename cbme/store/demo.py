@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cbme.vocabulary import COMMITTEE_ROLES, SESSION_OUTCOMES, STAGES
+
 DAY = np.timedelta64(1, "D")
 
 # (code, stage, title, required observations, contextual requirements)
@@ -49,7 +51,7 @@ EPA_CATALOGUE = [
     ("TP 3", "TTP", "Coordinating care across services and settings", 3, None),
     ("TP 4", "TTP", "Leading quality improvement from a patient case", 2, None),
 ]
-STAGES = ["TTD", "FOD", "COD", "TTP"]
+STAGE_CODES = list(STAGES)
 # Month of training at which each stage starts, for a resident who progresses as expected.
 STAGE_START_MONTH = np.array([0.0, 2.0, 14.0, 48.0])
 # Months for a typical resident to close about two thirds of the gap to their ceiling on a stage's EPAs.
@@ -248,7 +250,7 @@ def _stage_starts(residents: pd.DataFrame) -> np.ndarray:
 
 def _stage_history(residents: pd.DataFrame, end) -> pd.DataFrame:
     starts = _stage_starts(residents)
-    rows = [(rid, STAGES[s], starts[i, s]) for i, rid in enumerate(residents["resident_id"])
+    rows = [(rid, STAGE_CODES[s], starts[i, s]) for i, rid in enumerate(residents["resident_id"])
             for s in range(4) if starts[i, s] <= end]
     return pd.DataFrame(rows, columns=["resident_id", "stage", "start_date"])
 
@@ -347,7 +349,7 @@ def _assessments(rng, code, residents, staff, assignments, end) -> pd.DataFrame:
     stage_idx = (date[:, None] >= stage_starts[who]).sum(axis=1) - 1
 
     # EPA: mostly the current stage, some earlier stages, a few from the next stage.
-    epa_stage = np.array([STAGES.index(e[1]) for e in EPA_CATALOGUE])
+    epa_stage = np.array([STAGE_CODES.index(e[1]) for e in EPA_CATALOGUE])
     shift = rng.choice(np.array([0, -1, 1]), m, p=[0.72, 0.2, 0.08])
     target_stage = np.clip(stage_idx + shift, 0, 3)
     target_stage = np.where((shift == -1) & (stage_idx == 0), 0, target_stage)
@@ -451,11 +453,11 @@ def _coaching_sessions(rng, code, residents, staff, assignments, end) -> pd.Data
         day = np.datetime64(pair.start_date, "D") + int(rng.integers(10, 40)) * DAY
         no_show_p = 0.09 if pair.resident_id in struggling else 0.03
         while day <= stop:
-            status = rng.choice(["held", "cancelled by resident", "cancelled by coach", "no-show"],
+            status = rng.choice(SESSION_OUTCOMES,
                                 p=[0.86 - no_show_p, 0.06, 0.08, no_show_p])
             held = status == "held"
             stage = int((day >= stage_starts[pair.resident_id]).sum()) - 1
-            plan = _learning_plan(rng, STAGES[stage]) if held else (None, None, None)
+            plan = _learning_plan(rng, STAGE_CODES[stage]) if held else (None, None, None)
             gap = int(rng.normal(60, 7)) if held else int(rng.integers(14, 30))
             rows.append((pair.resident_id, pair.coach_id, day, status,
                          int(rng.choice([20, 30, 30, 45, 60])) if held else None,
@@ -494,7 +496,7 @@ def _meeting_calendar(residents, end) -> list:
 
 
 def _committee_members(staff) -> list[str]:
-    return list(staff["roles"].loc[staff["roles"]["role"].isin(["committee_chair", "committee_member"]),
+    return list(staff["roles"].loc[staff["roles"]["role"].isin(COMMITTEE_ROLES),
                                    "person_id"])
 
 
@@ -586,7 +588,7 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
     The database is built beside path and moved into place only when complete, so an interrupted
     build never leaves a half-loaded database behind.
     """
-    from cbme.store.db import connect
+    from cbme.store.db import connect, execute
     from cbme.store.load import load_canonical
 
     generate(spec, export_dir)
@@ -596,7 +598,7 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
     con = connect(partial)
     try:
         counts = load_canonical(con, export_dir)
-        con.execute("insert into dashboard_meta values ('demo_data', 'true')")
+        execute(con, "mark_demo_data")
         con.execute("checkpoint")
     finally:
         con.close()
