@@ -143,7 +143,7 @@ def entrustment_section(progress: pd.DataFrame, current: pd.DataFrame):
     st.subheader("Entrustment over time")
     counts = observations["epa_code"].value_counts()
     ordered = [c for c in progress["epa_code"] if c in counts]
-    default = epas_to_chart(status, current["epa_code"], counts)
+    default = epas_to_chart(status, current["epa_code"], counts[counts.index.isin(ordered)])  # among the choices
     chosen = st.multiselect("EPAs to show", ordered, default=default, key=f"resident_epas_{resident_id}",
                             format_func=lambda c: f"{c} ({counts[c]} ratings)")
     if not chosen:

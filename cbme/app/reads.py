@@ -16,7 +16,7 @@ import streamlit as st
 
 from cbme.config import ProgramConfig
 from cbme.rules import meeting
-from cbme.store import db, demo
+from cbme.store import db, demo, summaries
 
 DATA = db.ROOT / "data"
 
@@ -68,15 +68,13 @@ def fetch_fresh(name: str, **params) -> pd.DataFrame:
 
 def meeting_agenda(viewer: str, program_id: str, as_of, config: ProgramConfig):
     """Every resident on the meeting's agenda whom the viewer may see, with their statuses (see
-    cbme.rules.meeting), built once per data version, viewer and date."""
+    cbme.rules.meeting): the kept agenda of a scheduled meeting (cbme.store.summaries), else built here."""
     return _agenda(str(database_path()), data_version(), viewer, program_id, as_of, config)
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
 def _agenda(database: str, version: int, viewer: str, program_id: str, as_of, config: ProgramConfig):
-    con = _connection(database)
-    return meeting.load_agenda(lambda name, **params: db.query(con, name, **params), viewer, program_id, as_of,
-                               config)
+    return summaries.agenda(_connection(database), viewer, program_id, as_of, config)
 
 
 def clear_caches() -> None:

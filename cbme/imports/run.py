@@ -192,7 +192,7 @@ def load(con: duckdb.DuckDBPyConnection, staging: Staging, checked: tuple[Report
     con.execute(f"attach '{path}' as {alias} (read_only)")
     try:
         progress(0.6, "Writing")
-        with writing(con) as writer:
+        with writing(con, program_id=program_id) as writer:
             for part in parts:
                 rows = incoming(writer, part, alias)
                 write_rows(writer, part, rows, report, allow_reverts)

@@ -10,9 +10,10 @@ docs/status-rules.md explains the rules; thresholds come from the program config
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from cbme.config import ProgramConfig
 from cbme.vocabulary import STAGES, counted
@@ -49,6 +50,15 @@ class ResidentStatus:
     light: str
     reasons: list[Reason]
     epas: list[EpaVerdict]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ResidentStatus:
+        kept = json.loads(text)
+        return cls(kept["light"], [Reason(**r) for r in kept["reasons"]],
+                   [EpaVerdict(**{**e, "reasons": [Reason(**r) for r in e["reasons"]]}) for e in kept["epas"]])
 
     @property
     def summary(self) -> str:

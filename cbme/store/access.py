@@ -132,7 +132,7 @@ def grant_role(con, actor_id: str, program_id: str, person_id: str, role: str) -
         raise ValueError(f"unknown role {role!r}")
     if person_id == actor_id:
         raise NotAllowed("You cannot give yourself a role; ask another administrator.")
-    with writing(con) as cursor:
+    with writing(con, program_id=program_id) as cursor:
         _require_admin(cursor, actor_id, program_id)
         if not cursor.execute("select count(*) from people where person_id = $p", {"p": person_id}).fetchone()[0]:
             raise ValueError(f"no person {person_id!r}")
@@ -168,7 +168,7 @@ def revoke_role(con, actor_id: str, program_id: str, person_id: str, role: str) 
     their own administrator role, so a program is never left without one by accident."""
     if person_id == actor_id and role == "admin":
         raise NotAllowed("You cannot remove your own administrator role; ask another administrator.")
-    with writing(con) as cursor:
+    with writing(con, program_id=program_id) as cursor:
         _require_admin(cursor, actor_id, program_id)
         deleted = execute(cursor, "revoke_role", person_id=person_id, program_id=program_id, role=role).fetchall()
         if deleted:
@@ -182,7 +182,7 @@ def set_identity(con, actor_id: str, program_id: str, person_id: str, identity: 
     identity = normalise_identity(identity)
     if not identity:
         raise ValueError("The sign-in identity is empty.")
-    with writing(con) as cursor:
+    with writing(con, program_id=program_id) as cursor:
         _require_admin(cursor, actor_id, program_id)
         known = cursor.execute(sql("program_staff"), {"viewer": actor_id, "program_id": program_id}).fetchall()
         if person_id not in {row[0] for row in known}:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cbme.store.access import NotAllowed, record
-from cbme.store.db import execute, writing
+from cbme.store.db import execute, program_of, writing
 from cbme.vocabulary import SESSION_OUTCOMES
 
 
@@ -44,7 +44,7 @@ def log_session(con: duckdb.DuckDBPyConnection, coach_id: str, session: Session,
     if problems:
         raise ValueError(" ".join(problems))
     held = session.status == "held"
-    with writing(con) as cursor:
+    with writing(con, program_id=program_of(con, session.resident_id)) as cursor:
         program = cursor.execute("""
             select r.program_id from coach_pairs_on($day) as a join residents as r using (resident_id)
             where a.resident_id = $resident and a.coach_id = $coach and holds_role($coach, r.program_id, ['coach'])

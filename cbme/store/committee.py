@@ -26,7 +26,7 @@ def _require(cursor, actor_id: str, program_id: str, roles: list[str], message: 
 
 def schedule_meeting(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date) -> None:
     """Put a meeting on the committee's calendar (the chair or the program lead)."""
-    with writing(con) as cursor:
+    with writing(con, program_id=program_id) as cursor:
         _require(cursor, actor_id, program_id, ORGANISER_ROLES,
                  "Only the committee chair or the program lead can schedule the committee's meetings.")
         execute(cursor, "schedule_meeting", program_id=program_id, meeting_date=meeting_date, scheduled_by=actor_id,
@@ -37,7 +37,7 @@ def schedule_meeting(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: 
 def record_attendance(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
                       present: list[str]) -> None:
     """Who attends the meeting, replacing what was recorded before (any committee member)."""
-    with writing(con) as cursor:
+    with writing(con, program_id=program_id) as cursor:
         _require(cursor, actor_id, program_id, COMMITTEE_ROLES, "Only the committee's members record who attends.")
         members = {row[0] for row in cursor.execute(
             "select person_id from roles where program_id = $p and list_contains($roles, role)",
@@ -56,7 +56,7 @@ def record_attendance(con: duckdb.DuckDBPyConnection, actor_id: str, program_id:
 def add_to_agenda(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: str, meeting_date: dt.date,
                   resident_id: str) -> None:
     """Put a resident on a meeting's agenda by hand, for every member who opens the meeting."""
-    with writing(con) as cursor:
+    with writing(con, program_id=program_id) as cursor:
         allowed = holds_role(cursor, actor_id, program_id, MEETING_ROLES)
         if not allowed or not _in_program(cursor, resident_id, program_id):
             raise NotAllowed("Only the program's committee can change its agenda.")
@@ -71,7 +71,7 @@ def assign_reviewers(con: duckdb.DuckDBPyConnection, actor_id: str, program_id: 
     """Set the (primary, secondary) reviewer of each resident in assignments for the meeting (the chair
     or the program lead); None leaves a role unassigned. A reviewer is a committee member who does not
     coach the resident, and the two are different people. Returns the residents whose reviewers changed."""
-    with writing(con) as cursor:
+    with writing(con, program_id=program_id) as cursor:
         _require(cursor, actor_id, program_id, ORGANISER_ROLES,
                  "Only the committee chair or the program lead can assign reviewers.")
         changed = 0
@@ -113,7 +113,7 @@ def write_reviewer_note(con: duckdb.DuckDBPyConnection, actor_id: str, program_i
     note = note.strip()
     if not note:
         raise ValueError("The note is empty.")
-    with writing(con) as cursor:
+    with writing(con, program_id=program_id) as cursor:
         assigned = cursor.execute(
             "select count(*) from meeting_reviewers where program_id = $p and meeting_date = $m and "
             "resident_id = $r and person_id = $actor",

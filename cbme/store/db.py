@@ -110,9 +110,14 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     """Run a named query with its $parameters on a cursor of its own."""
     cursor = con.cursor()
     try:
-        return cursor.execute(sql(name), params).df()
+        return query_on(cursor, name, **params)
     finally:
         cursor.close()
+
+
+def query_on(cursor: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run a named query on the writing transaction's cursor, which sees what the transaction wrote."""
+    return cursor.execute(sql(name), params).df()
 
 
 def execute(cursor: duckdb.DuckDBPyConnection, name: str, /, **params) -> duckdb.DuckDBPyConnection:
@@ -121,40 +126,49 @@ def execute(cursor: duckdb.DuckDBPyConnection, name: str, /, **params) -> duckdb
     return cursor.execute(sql(f"writes/{name}"), params)
 
 
-_writes = 0  # transactions this process has committed through writing()
-
-
-def writes() -> int:
-    """How many writes this process has committed. The process holds the database file alone (DuckDB
-    lets one process write a file), so while this number stands still, so does the data version."""
-    return _writes
+def program_of(con: duckdb.DuckDBPyConnection, resident_id: str) -> str | None:
+    """The program of the resident (None for an unknown resident): what a write about them changes."""
+    found = query(con, "program_of_resident", resident_id=resident_id)["program_id"]
+    return None if found.empty else found.iloc[0]
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """A counter that every write of data bumps, for cache keys."""
     cursor = con.cursor()
     try:
-        row = cursor.execute("select value from dashboard_meta where key = 'data_version'").fetchone()
+        return data_version_on(cursor)
     finally:
         cursor.close()
+
+
+def data_version_on(cursor: duckdb.DuckDBPyConnection) -> int:
+    """The data version as the cursor's transaction sees it."""
+    row = cursor.execute("select value from dashboard_meta where key = 'data_version'").fetchone()
     return int(row[0]) if row else 0
 
 
 @contextlib.contextmanager
-def writing(con: duckdb.DuckDBPyConnection, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(con: duckdb.DuckDBPyConnection, changes_data: bool = True,
+            program_id: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor inside one transaction: committed when the block ends, with the data version bumped so
     that no cached result outlives the change; rolled back whole if anything in the block fails.
+    program_id names the one program whose data the write changes: its meetings' agendas are kept anew
+    in the same transaction (cbme.store.summaries); a write that names none forgets every kept agenda.
     changes_data=False for a write no cached figure depends on (the resident the chair presents), which
     then keeps the caches."""
+    from cbme.store import summaries  # (which reads through this module)
+
     cursor = con.cursor()
     cursor.execute("begin transaction")
     try:
         yield cursor
         if changes_data:
+            if program_id:
+                summaries.keep_agendas(cursor, program_id)
+            else:
+                summaries.forget_agendas(cursor)
             bump_data_version(cursor)
         cursor.execute("commit")
-        global _writes
-        _writes += changes_data
     except BaseException:
         cursor.execute("rollback")
         raise

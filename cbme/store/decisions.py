@@ -17,7 +17,7 @@ import duckdb
 
 from cbme.rules.status import AMBER, GREEN, LIGHT_LABELS, NO_EVIDENCE, RED
 from cbme.store.access import NotAllowed, record
-from cbme.store.db import execute, writing
+from cbme.store.db import execute, program_of, writing
 from cbme.vocabulary import COMMITTEE_ROLES, DECISION_ACTIONS, DECISION_STATUSES, FOLLOW_UP_OUTCOMES, STAGES
 
 # The statuses that agree with each computed light: choosing another one needs a rationale.
@@ -124,7 +124,7 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
         raise ValueError("Say why the decision is amended.")
     for attempt in range(RETRIES):
         try:
-            with writing(con) as cursor:
+            with writing(con, program_id=program_of(con, decision.resident_id)) as cursor:
                 check_may_decide(cursor, actor_id, decision.resident_id, decision.meeting_date)
                 recused = recused_members(cursor, decision.resident_id, decision.meeting_date)
                 if set(decision.members_present) & set(recused):

@@ -590,6 +590,7 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
     """
     from cbme.store.db import connect, execute
     from cbme.store.load import load_canonical
+    from cbme.store.summaries import keep_every_program
 
     generate(spec, export_dir)
     partial = path.with_name(path.name + ".building")
@@ -599,6 +600,7 @@ def build_database(path: Path, spec: DemoSpec, export_dir: Path) -> dict[str, in
     try:
         counts = load_canonical(con, export_dir)
         execute(con, "mark_demo_data")
+        keep_every_program(con)
         con.execute("checkpoint")
     finally:
         con.close()

@@ -303,6 +303,64 @@ create table if not exists import_corrections (
     previous    varchar not null
 );
 
+-- Each scheduled meeting's agenda as the committee sees it, kept by the writes that change it
+-- (cbme/store/summaries.py): the rows of meeting_agenda.sql, what the status rules and the agenda
+-- (cbme/rules/meeting.py) make of them, in the agenda's order, and the status with its reasons as JSON.
+create table if not exists agenda_summaries (
+    program_id               varchar not null,
+    meeting_date             date not null,
+    position                 integer not null,
+    resident_id              varchar not null,
+    name                     varchar,
+    stage                    varchar,
+    stage_start_date         date,
+    months_in_stage          double,
+    pgy                      bigint,
+    coach_id                 varchar,
+    coach_name               varchar,
+    coach_on_committee       boolean,
+    previous_decision_id     varchar,
+    previous_decision_date   date,
+    previous_decision_status varchar,
+    previous_actions         varchar[],
+    previous_follow_up_date  date,
+    review_since             date,
+    decision_this_meeting    varchar,
+    decision_version         integer,
+    primary_reviewer_id      varchar,
+    primary_reviewer         varchar,
+    secondary_reviewer_id    varchar,
+    secondary_reviewer       varchar,
+    added_by_hand            boolean,
+    new_observations         bigint,
+    epas_newly_achieved      bigint,
+    epas_newly_achieved_list varchar[],
+    new_flags                bigint,
+    new_narratives           bigint,
+    coaching_held            bigint,
+    coaching_missed          bigint,
+    light                    varchar,
+    status                   varchar,
+    reasons                  varchar,
+    headline                 varchar,
+    reason_count             bigint,
+    due                      varchar,
+    since_last_review        varchar,
+    concern                  bigint,
+    coaching                 varchar,
+    coaching_overdue_days    bigint,
+    status_detail            varchar not null
+);
+
+-- Which agendas agenda_summaries holds: a meeting listed here has its whole agenda there, made under
+-- these program settings. A write that does not keep its program's agendas anew forgets every line
+-- (cbme/store/db.py writing()), so what is listed is current.
+create table if not exists agenda_summary_meetings (
+    program_id   varchar not null,
+    meeting_date date not null,
+    settings     varchar not null
+);
+
 create index if not exists assessments_by_resident on assessments (resident_id, assessment_date);
 
 -- Default deny: a viewer sees a resident only through a role that grants it. Program leads and

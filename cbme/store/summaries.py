@@ -1,0 +1,67 @@
+"""The agenda of each scheduled meeting, kept in agenda_summaries by the write that changes it, so that
+the meeting's pages read it by key instead of computing it.
+
+A write that changes one program's data names it (db.writing(program_id=...)) and that program's
+agendas are kept anew at the end of its transaction; a write that names none forgets every kept agenda.
+So a kept agenda is never stale: at worst it is missing, and then it is computed for the viewer
+(agenda()).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from cbme.config import ProgramConfig, program_config
+from cbme.rules import meeting
+from cbme.rules.status import ResidentStatus
+from cbme.store import db
+
+
+def keep_agendas(cursor: duckdb.DuckDBPyConnection, program_id: str, today: dt.date | None = None) -> None:
+    """Rebuild the program's kept agendas (its latest meeting held by today and every later one) as the
+    committee sees them, inside the writing transaction, after its changes."""
+    config = program_config(program_id)
+    db.execute(cursor, "forget_kept_agendas", program_id=program_id)
+    db.execute(cursor, "forget_kept_agenda_meetings", program_id=program_id)
+    scope = db.query_on(cursor, "summary_scope", program_id=program_id)["person_id"]
+    meetings = [] if scope.empty else \
+        db.query_on(cursor, "summary_meetings", program_id=program_id, today=today or dt.date.today())["meeting_date"]
+    for meeting_date in (d.date() for d in meetings):
+        agenda, statuses = meeting.load_agenda(lambda name, **params: db.query_on(cursor, name, **params),
+                                               scope.iloc[0], program_id, meeting_date, config)
+        cursor.register("kept_agenda", agenda.assign(
+            program_id=program_id, meeting_date=meeting_date, position=range(len(agenda)),
+            status_detail=[statuses[r].to_json() for r in agenda["resident_id"]]))
+        db.execute(cursor, "keep_agenda_rows")
+        cursor.unregister("kept_agenda")
+        db.execute(cursor, "keep_agenda_meeting", program_id=program_id, meeting_date=meeting_date,
+                   settings=repr(config))
+
+
+def forget_agendas(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Forget every program's kept agendas, inside a write whose changes may reach any of them."""
+    db.execute(cursor, "forget_kept_agendas", program_id="")
+    db.execute(cursor, "forget_kept_agenda_meetings", program_id="")
+
+
+def agenda(con: duckdb.DuckDBPyConnection, viewer: str, program_id: str, as_of: dt.date,
+           config: ProgramConfig) -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
+    """The meeting's agenda (cbme.rules.meeting.build_agenda) for the residents the viewer may see: the
+    kept one when the meeting's agenda is kept under these settings, else computed now."""
+    kept = db.query(con, "agenda_summary_settings", program_id=program_id, as_of=as_of)
+    if list(kept["settings"]) == [repr(config)]:
+        rows = db.query(con, "agenda_summary", viewer=viewer, program_id=program_id, as_of=as_of)
+        statuses = {r: ResidentStatus.from_json(s) for r, s in zip(rows["resident_id"], rows["status_detail"])}
+        return rows.drop(columns="status_detail"), statuses
+    return meeting.load_agenda(lambda name, **params: db.query(con, name, **params), viewer, program_id, as_of,
+                               config)
+
+
+def keep_every_program(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep every program's agendas anew, after a load that reached them all (the demo's)."""
+    for program_id in db.query(con, "program_ids")["program_id"]:
+        with db.writing(con, program_id=program_id):
+            pass  # a write of nothing, which keeps the program's agendas

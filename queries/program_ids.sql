@@ -1,0 +1,5 @@
+-- Every program's id.
+-- Parameters: none.
+select program_id
+from programs
+order by program_id
