@@ -167,8 +167,8 @@ def meeting_agenda(t: dict, viewer: str, program: str, as_of: dt.date) -> pd.Dat
     reviewers = v.assign(name=v["person_id"].map(_names(t))).pivot_table(
         index="resident_id", columns="reviewer_role", values=["person_id", "name"], aggfunc="max")
     agenda = agenda.join(new, on="resident_id").join(coaching, on="resident_id")
-    agenda[["new_observations", "new_flags", "new_narratives", "coaching_held", "coaching_missed"]] = agenda[
-        ["new_observations", "new_flags", "new_narratives", "coaching_held", "coaching_missed"]].fillna(0).astype(int)
+    counted = ["new_observations", "new_flags", "new_narratives", "coaching_held", "coaching_missed"]
+    agenda[counted] = agenda[counted].fillna(0).astype(int)
     listed = agenda["resident_id"].map(newly)
     return agenda.assign(
         stage_start_date=agenda["start_date"], months_in_stage=(day - agenda["start_date"]).dt.days / 30.44,
@@ -258,12 +258,12 @@ def coaching_pairs(t: dict, viewer: str, program: str, as_of: dt.date, cadence_d
     missed_total = counts[["cancelled_by_resident", "cancelled_by_coach", "no_show"]].sum(axis=1)
     all_total = missed_total + counts["held"]
     share = _round(missed_total / all_total.where(all_total > 0), 3)
-    pairs = pairs.assign(
-        days_since_last_held=(day - pairs["last_held"]).dt.days, days_overdue=(day - pairs["next_due"]).dt.days.clip(
-            lower=0), missed_since_last_held=pairs["resident_id"].map(missed.groupby("resident_id").size()).fillna(
-            0).astype(int), missed_share=pairs.join(share.rename("share"), on=["resident_id", "coach_id"])["share"])
-    return pairs.sort_values(["days_overdue", "coach_name", "resident_name"], ascending=[False, True, True],
-                             ignore_index=True)
+    return pairs.assign(
+        days_since_last_held=(day - pairs["last_held"]).dt.days,
+        days_overdue=(day - pairs["next_due"]).dt.days.clip(lower=0),
+        missed_since_last_held=pairs["resident_id"].map(missed.groupby("resident_id").size()).fillna(0).astype(int),
+        missed_share=pairs.join(share.rename("share"), on=["resident_id", "coach_id"])["share"],
+    ).sort_values(["days_overdue", "coach_name", "resident_name"], ascending=[False, True, True], ignore_index=True)
 
 
 def agenda(t: dict, viewer: str, program: str, as_of: dt.date) -> tuple[pd.DataFrame, dict]:
@@ -336,8 +336,8 @@ def resident_entrustment(t: dict, program: str, resident_id: str, as_of: dt.date
     return pd.DataFrame({
         "assessment_date": o["assessment_date"], "epa_code": o["epa_code"],
         "epa_title": o["epa_code"].map(epas["title"]), "epa_stage": o["epa_code"].map(epas["stage"]),
-        "entrustment": o["entrustment"], "recent_mean": _round(o.groupby("epa_code")["entrustment"].transform(
-            lambda r: r.rolling(5, min_periods=1).mean()), 2),
+        "entrustment": o["entrustment"], "recent_mean": _round(o.groupby("epa_code")["entrustment"].rolling(
+            5, min_periods=1).mean().droplevel(0), 2),
         "directly_observed": o["directly_observed"], "assessor_name": o["assessor_id"].map(_names(t))})
 
 
