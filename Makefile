@@ -2,7 +2,8 @@
 #   make run    serve the dashboard on the embedded demo program (built on first run), with the
 #               import inbox watched (cbme/serve.py)
 #   make test   run every test, browser tests included
-# Both create the virtual environment and install what they need.
+# Both create the virtual environment and install what they need, as does
+#   make bench  our pages and a pandas dashboard doing the same work, side by side (docs/performance.md)
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,8 +13,13 @@ PORT ?= 8501
 # Loopback only: the demo users are for this computer. To serve others, configure sign-in first and set
 # ADDRESS (docs/deployment.md).
 ADDRESS ?= 127.0.0.1
+# make bench: assessments per dataset (several sizes: ROWS="100000 1000000 10000000"), where to write the
+# figures (none by default: a trial run leaves the committed results alone), concurrent browser sessions.
+ROWS ?= 100000
+JSON ?=
+SESSIONS ?= 20
 
-.PHONY: run test system-packages
+.PHONY: run test bench system-packages
 
 run: $(VENV)/installed system-packages
 	$(BIN)/python -m cbme.serve run dashboard.py --server.port $(PORT) --server.address $(ADDRESS)
@@ -21,6 +27,9 @@ run: $(VENV)/installed system-packages
 test: $(VENV)/installed system-packages
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
+
+bench: $(VENV)/installed system-packages
+	$(BIN)/python -m benchmarks.bench --rows $(ROWS) --sessions $(SESSIONS) $(if $(JSON),--json $(JSON))
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)

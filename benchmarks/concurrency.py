@@ -9,8 +9,7 @@ agenda with Next, reading each page for a few seconds (--pause) before the next.
 click until the page has finished rendering: the script has run to the end, the next resident's header
 shows and every chart is drawn.
 A step that times out, or a page that shows an error, counts as an error. The server and the browsers
-share this machine's cores; the CPU each used is reported, and the server's own part of the steps: how
-long each run of the script took while the members stepped (benchmarks.timed_server).
+share this machine's cores.
 
     python -m benchmarks.concurrency DATABASE [--sessions 20] [--steps 5] [--pause 5 15]
 """
@@ -21,11 +20,8 @@ import argparse
 import asyncio
 import functools
 import json
-import os
 import random
 import shutil
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,13 +29,12 @@ import duckdb
 from playwright.async_api import async_playwright
 
 from benchmarks.datasets import END_DATE
-from benchmarks.timed_server import RUN_LOG, read_runs
+from benchmarks.harness import HEADER, PROXY_SIGN_IN, dashboard_server
+from cbme.app.browser import CHROMIUM_FLAGS, chromium_path
 from cbme.config import program_config
 from cbme.rules import meeting
 from cbme.store import db
-from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server
 
-HEADER = "X-Forwarded-Email"
 # Every session stands for a person at their own screen: no page is treated as a background tab whose
 # timers and animation frames Chromium would throttle.
 FOREGROUND = ["--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
@@ -57,8 +52,6 @@ HEADER_TEXT = "() => document.querySelector('.facts .value').textContent"
 FAILED = """() => Boolean(document.querySelector('[data-testid="stException"]'))
     || document.body.innerText.includes('Something went wrong')"""
 
-
-TICKS = os.sysconf("SC_CLK_TCK")
 POLL_MS = 25  # how often a session checks whether its page has rendered
 MEMBERS = 5  # sessions per committee
 JOIN_SECONDS = 3.0  # between one member's arrival and the next: a meeting fills over a minute
@@ -127,7 +120,6 @@ def _arrive(result: dict) -> None:
     """Count a session in; when the last has loaded its first page, everyone starts stepping."""
     result["arrived"] += 1
     if result["arrived"] == result["sessions"]:
-        result["stepping_from"] = time.time()
         result["all_arrived"].set()
 
 
@@ -155,86 +147,20 @@ def headless_chromium_path() -> str:
 def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float] = (5, 15),
             timeout_ms: int = 60_000) -> dict:
     plans = sessions_plan(database, sessions)
-    run_log = Path(tempfile.mkstemp(suffix=".runs")[1])
-    env = {"CBME_TRUSTED_HEADER": HEADER, "CBME_TRUSTED_PROXIES": "127.0.0.1", RUN_LOG: str(run_log)}
-    with dashboard_server(database, env=env, launcher="benchmarks.timed_server") as url, \
-            CpuSampler(_port(url)) as cpu:
+    server: list = []
+    with dashboard_server(database, env=PROXY_SIGN_IN, started=server) as url:
         result = asyncio.run(_run(url, plans, steps, pause, timeout_ms))
-        server_peak_mib = _server_peak_mib(_port(url))
-    # The server's runs once everyone had arrived: the steps (and nothing else: no one was loading).
-    server_runs = [seconds for started, seconds in read_runs(run_log) if started >= result["stepping_from"]]
-    run_log.unlink()
+        server_peak_mib = _peak_mib(server[0].pid)
     return {"sessions": sessions, "steps": result["steps"], "first_steps": result["first_steps"],
             "later_steps": result["later_steps"], "first_load": result["first_load"],
-            "errors": result["errors"], "server_runs": server_runs, "elapsed": result["elapsed"], "pause": list(pause),
-            "server_peak_mib": server_peak_mib, "cpu_seconds": cpu.seconds}
+            "errors": result["errors"], "elapsed": result["elapsed"], "pause": list(pause),
+            "server_peak_mib": server_peak_mib}
 
 
-def _port(url: str) -> bytes:
-    return url.rsplit(":", 1)[1].encode()
-
-
-def _kind(pid: Path, port: bytes) -> str | None:
-    """"browsers" for a Chromium process (renderers included), "server" for the dashboard served on
-    port, None for any other process; pid is the process's folder in /proc (Linux)."""
-    command = (pid / "cmdline").read_bytes().split(b"\0")
-    if b"chrom" in command[0]:
-        return "browsers"
-    return "server" if port in command and any(part.endswith(b"dashboard.py") for part in command) else None
-
-
-class CpuSampler(threading.Thread):
-    """CPU seconds used while it runs by the dashboard server on port, by the browsers, and by the
-    whole machine, read from /proc twice a second (Linux)."""
-
-    def __init__(self, port: bytes):
-        super().__init__(daemon=True)
-        self.port = port
-        self.last: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds when last seen)
-        self.done = threading.Event()
-        self.machine_start = _machine_busy()
-
-    def run(self) -> None:
-        while not self.done.wait(0.5):
-            self._sample()
-
-    def _sample(self) -> None:
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                kind = _kind(stat.parent, self.port)
-                if kind:
-                    fields = stat.read_text().rsplit(")", 1)[1].split()
-                    self.last[int(stat.parent.name)] = (kind, (int(fields[11]) + int(fields[12])) / TICKS)
-            except (OSError, IndexError, ValueError):
-                continue
-
-    def __enter__(self) -> CpuSampler:
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._sample()
-        self.done.set()
-        self.seconds = {kind: sum(cpu for k, cpu in self.last.values() if k == kind) for kind in ("server", "browsers")}
-        self.seconds["machine"] = _machine_busy() - self.machine_start
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (not idle or waiting on I/O) since boot."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields) - fields[3] - fields[4]) / TICKS
-
-
-def _server_peak_mib(port: bytes) -> float | None:
-    """The peak resident memory of the dashboard server on port (Linux)."""
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            if _kind(status.parent, port) == "server":
-                peak = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM"))
-                return int(peak.split()[1]) / 1024
-        except (OSError, StopIteration):
-            continue
-    return None
+def _peak_mib(pid: int) -> float:
+    """A running process's peak resident memory (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return int(next(line for line in status if line.startswith("VmHWM")).split()[1]) / 1024
 
 
 def main() -> None:

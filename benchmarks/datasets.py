@@ -10,10 +10,13 @@ transaction, in one run, as a nightly import of every program's exports would), 
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import json
 import resource
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,15 +86,52 @@ def load(folder: Path) -> dict:
             "database_mib": database.stat().st_size / 2**20}
 
 
+def cast(database: Path) -> dict:
+    """Who the benchmark signs in as, in the first program: its program lead and its busiest coach
+    (person ids and sign-in identities), the program's residents and the coach's coachees (the
+    subjects a session steps through, in order)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        program = con.execute("select min(program_id) from programs").fetchone()[0]
+        lead = con.execute("""
+            select person_id from roles where program_id = $program and role = 'program_lead'
+            order by person_id limit 1""", {"program": program}).fetchone()[0]
+        coach = con.execute("""
+            select coach_id from coach_assignments
+            where end_date is null and starts_with(resident_id, $program || '-') group by all
+            order by count(*) desc, coach_id limit 1""", {"program": program}).fetchone()[0]
+        admin = con.execute("""
+            select person_id from roles where program_id = $program and role = 'admin'
+            order by person_id limit 1""", {"program": program}).fetchone()[0]
+        identities = dict(con.execute("""
+            select person_id, min(identity) from sign_in_identities where person_id in ($lead, $coach, $admin)
+            group by all""", {"lead": lead, "coach": coach, "admin": admin}).fetchall())
+        residents = [r[0] for r in con.execute("""
+            select resident_id from residents where program_id = $program and training_start_date <= $day
+            order by resident_id""", {"program": program, "day": END_DATE}).fetchall()]
+        coachees = [r[0] for r in con.execute("""
+            select resident_id from coach_assignments where coach_id = $coach and end_date is null
+            order by resident_id""", {"coach": coach}).fetchall()]
+    return {"program": program, "people": {"program_lead": lead, "coach": coach, "admin": admin},
+            "identities": {role: identities[person] for role, person in
+                           (("program_lead", lead), ("coach", coach), ("admin", admin))},
+            "resident": residents, "coachee": coachees}
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory so far, in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> None:
-    import argparse
-    import json
+def measuring_step(measure: Callable[[Path, int], dict], doc: str) -> None:
+    """The command line of a step that measures a dataset: FOLDER [--runs N]; prints its result as JSON."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.folder, args.runs)))
 
+
+def main() -> None:
     parser = argparse.ArgumentParser(description="Generate a benchmark dataset, or load one (prints JSON).")
     parser.add_argument("step", choices=["generate", "load"])
     parser.add_argument("folder", type=Path)

@@ -1,40 +1,36 @@
-"""Page and query timings on one database, measured in a process of its own (benchmarks.scale starts it).
+"""Our pages timed through AppTest, each in a new session as a person's session runs it: the sign-in
+page, then, signed in through single sign-on, the frame (dashboard.py) and the page. A page's time is
+the wall time of AppTest's run of the script once signed in. The sign-in page's run is not timed: a new
+AppTest does its own set-up in its first run (it scans every installed package for components, about a
+tenth of a second, which a server does once at start). What AppTest adds to every run is measured apart,
+as the time of a one-line script's run (apptest_s).
 
-Each page runs through AppTest exactly as a browser session would run it (the frame, sign-in, the page):
-- cold: the first run in a fresh process: no cached query result, the database not yet opened;
-- warm: the page again for the same subject in a new session: cached results are reused;
-- uncached: the page for the next subject (resident, coachee) with the query and chart caches cleared, so
-  every query runs and every chart is built while the process and its connection are warm: what a
-  committee feels stepping to the next resident.
-Every query a page issues is recorded, then timed alone; their sum is the page's floor.
+For every page, after one first run:
+- uncached: a new data version (an empty write through cbme.store.db.writing, which every cache of the
+  app is keyed on, so no cached result is reused), then the page for the next subject (resident or
+  coachee), with the process and its connection warm;
+- warm: the same page for the same subject again, in a new session: what the app's caches keep is reused.
+The named queries an uncached run issues are recorded (by wrapping cbme.store.db.query), then each is
+timed alone on the same database; their sum is the page's query floor.
 
-    python -m benchmarks.pages DATABASE PAGE [--runs 5]   (prints one JSON line)
+    python -m benchmarks.pages FOLDER [--runs 10]   (a dataset of benchmarks.datasets; prints one JSON line)
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-# The libraries a server has loaded once it has served anyone; the app's own modules load in the cold run.
-import duckdb
-import pandas  # noqa: F401
-import plotly.graph_objects  # noqa: F401
-import streamlit  # noqa: F401
-from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-from streamlit.testing.v1 import AppTest, app_test, local_script_runner
+from streamlit.testing.v1 import AppTest
 
-from benchmarks.datasets import END_DATE, peak_rss_mib
-from benchmarks.timed_server import time_script_runs
-from cbme.app import reads
+from benchmarks.datasets import END_DATE, cast, measuring_step, peak_rss_mib
+from benchmarks.harness import AUTH
 from cbme.store import db
 from cbme.vocabulary import OVERSIGHT_TABS, RESIDENT_TABS
-from tests.apptest import AUTH
 
 ROOT = Path(__file__).resolve().parent.parent
 # page -> (script, who views it, the query parameter naming its subject, extra query parameters)
@@ -56,41 +52,11 @@ PAGES = {
 }
 
 
-_script_seconds: list[float] = []  # the server's runs of the script during one page view
-time_script_runs(lambda started, seconds: _script_seconds.append(seconds))
-
-# A server compiles each script once for all its sessions (its runtime keeps one script cache); AppTest
-# makes a new cache for every run, which would count compiling the frame and the page in every run.
-_scripts = ScriptCache()
-app_test.ScriptCache = local_script_runner.ScriptCache = lambda: _scripts
-
-
-def cast(database: Path) -> dict:
-    """The first program's program lead, its busiest coach and its administrator (sign-in identities),
-    with the residents and coachees they step through."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        program = con.execute("select min(program_id) from programs").fetchone()[0]
-
-        def identity(role: str) -> str:
-            return con.execute("""
-                select i.identity from roles as r join sign_in_identities as i using (person_id)
-                where r.program_id = $program and r.role = $role order by r.person_id limit 1""",
-                               {"program": program, "role": role}).fetchone()[0]
-
-        coach = con.execute("""
-            select coach_id, count(*) as n from coach_assignments
-            where end_date is null and starts_with(resident_id, $program || '-') group by all
-            order by n desc, coach_id limit 1""", {"program": program}).fetchone()[0]
-        coach_identity = con.execute("select identity from sign_in_identities where person_id = $p limit 1",
-                                     {"p": coach}).fetchone()[0]
-        residents = [r[0] for r in con.execute("""
-            select resident_id from residents where program_id = $program order by resident_id""",
-                                               {"program": program}).fetchall()]
-        coachees = [r[0] for r in con.execute("""
-            select resident_id from coach_assignments where coach_id = $coach and end_date is null
-            order by resident_id""", {"coach": coach}).fetchall()]
-        return {"program_lead": identity("program_lead"), "admin": identity("admin"), "coach": coach_identity,
-                "resident": residents, "coachee": coachees}
+def subjects(page: str, who: dict, count: int) -> list[str | None]:
+    """The subjects of count runs of page in turn (cycling through the program's), None for a page
+    about the whole program."""
+    kind = PAGES[page][2]
+    return [who[kind][i % len(who[kind])] if kind else None for i in range(count)]
 
 
 def run_page(page: str, who: dict, subject: str | None) -> float:
@@ -98,72 +64,97 @@ def run_page(page: str, who: dict, subject: str | None) -> float:
     script, role, param, extra = PAGES[page]
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
     at.secrets["auth"] = AUTH
-    at.user = {"is_logged_in": True, "email": who[role]}
+    at.user = {"is_logged_in": False}
     at.query_params.update({"as_of": END_DATE.isoformat(), **extra, **({param: subject} if param else {})})
-    at.switch_page(script)
-    _script_seconds.clear()
-    at.run()
-    seconds = sum(_script_seconds)
+    at.switch_page(script).run()  # the sign-in page
+    at.user = {"is_logged_in": True, "email": who["identities"][role]}
+    seconds = _timed_run(at)
     failures = [e.value for e in at.exception] + [e.value for e in at.error if "Something went wrong" in e.value]
     if failures:  # (a red committee status is an st.error too: only the dashboard's error message counts)
         raise RuntimeError(f"{page}: {failures}")
     return seconds
 
 
-def measure(database: Path, page: str, runs: int) -> dict:
-    os.environ["CBME_DATABASE"] = str(database)
-    who = cast(database)
-    param = PAGES[page][2]
-    subjects = [who[param][i % len(who[param])] for i in range(runs + 1)] if param else [None] * (runs + 1)
+def _timed_run(at: AppTest) -> float:
+    started = time.perf_counter()
+    at.run()
+    return time.perf_counter() - started
+
+
+def apptest_seconds(runs: int) -> float:
+    """What AppTest adds to a run: the median run of a one-line script, after its session's first run."""
+    samples = []
+    for _ in range(runs):
+        at = AppTest.from_string("import streamlit as st\nst.write('signed in')")
+        at.run()
+        samples.append(_timed_run(at))
+    return statistics.median(samples)
+
+
+@contextlib.contextmanager
+def recorded_queries():
+    """The (name, parameters) of every named query run meanwhile, on any thread."""
     calls: list[tuple[str, dict]] = []
-    recording = db.query
+    query = db.query
 
-    def recorded(con, name, **params):
+    def recording(con, name, **params):
         calls.append((name, params))
-        return recording(con, name, **params)
+        return query(con, name, **params)
 
-    db.query = recorded
-    cold = run_page(page, who, subjects[0])
-
-    warm = [run_page(page, who, subjects[0]) for _ in range(runs)]
-    uncached, per_run_calls = [], []
-    for subject in subjects[1:]:
-        reads.clear_caches()
-        calls.clear()
-        uncached.append(run_page(page, who, subject))
-        per_run_calls.append(list(calls))
     db.query = recording
+    try:
+        yield calls
+    finally:
+        db.query = query
 
-    # Each distinct query call alone, on the warm connection the pages used.
-    con = reads.connection()
-    alone: dict[str, list[float]] = {}
-    call_seconds: dict[str, float] = {}
-    for name, params in {_key(c): c for run in per_run_calls for c in run}.values():
+
+def new_data_version(con) -> None:
+    """Commit an empty write: the data version moves on, so nothing cached before is reused."""
+    with db.writing(con):
+        pass
+
+
+def measure_page(page: str, who: dict, con, runs: int) -> dict:
+    chosen = subjects(page, who, runs + 1)
+    first = run_page(page, who, chosen[0])
+    uncached, warm, issued = [], [], []
+    for subject in chosen[1:]:
+        new_data_version(con)
+        with recorded_queries() as calls:
+            uncached.append(run_page(page, who, subject))
+        if not calls:
+            raise RuntimeError(f"{page}: an uncached run issued no query, so the new data version was not seen")
+        issued.append(calls)
+        warm.append(run_page(page, who, subject))
+    alone = {}  # each distinct call, timed alone on the warm connection (median of its runs)
+    for name, params in {_key(c): c for calls in issued for c in calls}.values():
         samples = []
         for _ in range(max(3, runs)):
             started = time.perf_counter()
             db.query(con, name, **params)
             samples.append(time.perf_counter() - started)
-        alone.setdefault(name, []).extend(samples)
-        call_seconds[_key((name, params))] = statistics.median(samples)
-    floors = [sum(call_seconds[_key(c)] for c in run) for run in per_run_calls]
-    return {"page": page, "cold": cold, "warm": warm, "uncached": uncached, "floor": statistics.median(floors),
-            "queries": alone, "peak_mib": peak_rss_mib()}
+        alone[_key((name, params))] = (name, statistics.median(samples))
+    floors = [sum(alone[_key(c)][1] for c in calls) for calls in issued]
+    return {"first": first, "uncached": uncached, "warm": warm, "floor": statistics.median(floors),
+            "queries": sorted({name for name, _ in alone.values()})}
 
 
 def _key(call: tuple[str, dict]) -> str:
     return json.dumps(call, default=str, sort_keys=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("database", type=Path)
-    parser.add_argument("page", choices=list(PAGES))
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    print(json.dumps(measure(args.database, args.page, args.runs)))
-    sys.stdout.flush()
+def measure(folder: Path, runs: int) -> dict:
+    database = folder / "dashboard.duckdb"
+    os.environ["CBME_DATABASE"] = str(database)
+    who = cast(database)
+    run_page("Committee meeting", who, None)  # the process's first run: the app's modules load, the database opens
+    con = db.connect(database)  # a connection to the database the app has open (one DuckDB instance per process)
+    try:
+        pages = {page: measure_page(page, who, con, runs) for page in PAGES}
+    finally:
+        con.close()
+    return {"pages": pages, "apptest_s": apptest_seconds(runs), "peak_mib": peak_rss_mib()}
 
 
 if __name__ == "__main__":
-    main()
+    measuring_step(measure, __doc__)
