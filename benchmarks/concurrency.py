@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 from playwright.async_api import async_playwright
 
-from benchmarks.datasets import END_DATE
+from benchmarks.datasets import MEETING_DATE
 from benchmarks.harness import HEADER, PROXY_SIGN_IN, dashboard_server
 from cbme.app.browser import CHROMIUM_FLAGS, chromium_path
 from cbme.config import program_config
@@ -75,7 +75,7 @@ def sessions_plan(database: Path, sessions: int) -> list[dict]:
 
 
 def _first_on_agenda(con, program_id: str, viewer: str) -> str:
-    agenda, _ = meeting.load_agenda(functools.partial(db.query, con), viewer, program_id, END_DATE,
+    agenda, _ = meeting.load_agenda(functools.partial(db.query, con), viewer, program_id, MEETING_DATE,
                                     program_config(program_id))
     return agenda["resident_id"].iloc[0]
 
@@ -86,7 +86,7 @@ async def _session(browser, url: str, plan: dict, steps: int, join: float, pause
     context = await browser.new_context(extra_http_headers={HEADER: plan["identity"]},
                                         viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
-    day = END_DATE.isoformat()
+    day = MEETING_DATE.isoformat()
     arrived = False
     try:
         started = time.perf_counter()

@@ -29,6 +29,7 @@ from cbme.store.load import load_canonical
 ASSESSMENTS_PER_RESIDENT = 430  # what the generator produces on average over a resident's history
 RESIDENTS_PER_PROGRAM = 60
 END_DATE = dt.date(2026, 11, 21)  # fixed, so every run measures the same data
+MEETING_DATE = dt.date(2026, 12, 15)  # the committees' next meeting in the generated data
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ tenth of a second, which a server does once at start). What AppTest adds to ever
 as the time of a one-line script's run (apptest_s).
 
 For every page, after one first run:
-- uncached: a new data version (an empty write through cbme.store.db.writing, which every cache of the
-  app is keyed on, so no cached result is reused), then the page for the next subject (resident or
-  coachee), with the process and its connection warm;
+- uncached: a new data version (an empty write of the program through cbme.store.db.writing, as an
+  import or a decision would make, which every cache of the app is keyed on, so no cached result is
+  reused; like them it keeps the program's meeting agendas anew), then the page for the next subject
+  (resident or coachee), with the process and its connection warm;
 - warm: the same page for the same subject again, in a new session: what the app's caches keep is reused.
 The named queries an uncached run issues are recorded (by wrapping cbme.store.db.query), then each is
 timed alone on the same database; their sum is the page's query floor.
@@ -19,6 +20,7 @@ timed alone on the same database; their sum is the page's query floor.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import statistics
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from benchmarks.datasets import END_DATE, cast, measuring_step, peak_rss_mib
+from benchmarks.datasets import END_DATE, MEETING_DATE, cast, measuring_step, peak_rss_mib
 from benchmarks.harness import AUTH
 from cbme.store import db
 from cbme.vocabulary import OVERSIGHT_TABS, RESIDENT_TABS
@@ -35,9 +37,11 @@ from cbme.vocabulary import OVERSIGHT_TABS, RESIDENT_TABS
 ROOT = Path(__file__).resolve().parent.parent
 # page -> (script, who views it, the query parameter naming its subject, extra query parameters)
 PAGES = {
-    "Committee meeting": ("views/meeting.py", "program_lead", None, {}),
+    # The meeting's pages on the day of the committee's next meeting; the others on the data's last day.
+    "Committee meeting": ("views/meeting.py", "program_lead", None, {"as_of": MEETING_DATE.isoformat()}),
     "Resident progression": ("views/resident.py", "program_lead", "resident", {}),
-    "Resident, meeting view": ("views/resident.py", "program_lead", "resident", {"meeting": END_DATE.isoformat()}),
+    "Resident, meeting view": ("views/resident.py", "program_lead", "resident",
+                               {"as_of": MEETING_DATE.isoformat(), "meeting": MEETING_DATE.isoformat()}),
     # The resident page's other tabs, each opened by its link (only the open tab runs).
     **{f"Resident: {tab.lower()}": ("views/resident.py", "program_lead", "resident", {"section": tab})
        for tab in RESIDENT_TABS[1:]},
@@ -50,6 +54,11 @@ PAGES = {
     "Imports": ("views/imports.py", "admin", None, {}),
     "Audit trail": ("views/audit.py", "admin", None, {}),
 }
+
+
+def page_date(page: str) -> dt.date:
+    """The as-of date the page is viewed on."""
+    return dt.date.fromisoformat(PAGES[page][3].get("as_of", END_DATE.isoformat()))
 
 
 def subjects(page: str, who: dict, count: int) -> list[str | None]:
@@ -108,9 +117,10 @@ def recorded_queries():
         db.query = query
 
 
-def new_data_version(con) -> None:
-    """Commit an empty write: the data version moves on, so nothing cached before is reused."""
-    with db.writing(con):
+def new_data_version(con, program_id: str) -> None:
+    """Commit an empty write of the program: the data version moves on, so nothing cached before is
+    reused, and the program's meeting agendas are kept anew, as after any write of its data."""
+    with db.writing(con, program_id=program_id):
         pass
 
 
@@ -119,7 +129,7 @@ def measure_page(page: str, who: dict, con, runs: int) -> dict:
     first = run_page(page, who, chosen[0])
     uncached, warm, issued = [], [], []
     for subject in chosen[1:]:
-        new_data_version(con)
+        new_data_version(con, who["program"])
         with recorded_queries() as calls:
             uncached.append(run_page(page, who, subject))
         if not calls:

@@ -20,9 +20,9 @@ import pandas as pd
 import streamlit as st
 
 from benchmarks import baseline
-from benchmarks.datasets import END_DATE, cast, measuring_step, peak_rss_mib
+from benchmarks.datasets import cast, measuring_step, peak_rss_mib
 from benchmarks.pages import PAGES as OURS
-from benchmarks.pages import subjects
+from benchmarks.pages import page_date, subjects
 from cbme.config import program_config
 
 # Each page as it opens, for (the frames, program, viewer, subject, as-of date): the viewer signs in as
@@ -105,9 +105,9 @@ def measure(folder: Path, runs: int) -> dict:
         uncached, warm = [], []
         viewer = who["people"][OURS[page][1]]
         chosen = subjects(page, who, runs + 1)
-        compute(t, who["program"], viewer, chosen[0], END_DATE)  # a first run, not timed, as ours
+        compute(t, who["program"], viewer, chosen[0], page_date(page))  # a first run, not timed, as ours
         for subject in chosen[1:]:  # the subjects of our uncached runs
-            arguments = (who["program"], viewer, subject, END_DATE)
+            arguments = (who["program"], viewer, subject, page_date(page))
             uncached.append(_seconds(lambda: compute(t, *arguments)))  # noqa: B023 (called at once)
             cached_page(str(folder), page, *arguments)  # cached on first use
             warm.append(_seconds(lambda: cached_page(str(folder), page, *arguments)))  # noqa: B023

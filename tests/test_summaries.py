@@ -14,8 +14,8 @@ from cbme.store import db, summaries
 from cbme.store.committee import add_to_agenda, schedule_meeting
 from cbme.store.decisions import Decision, record_decision
 
-MEETING = dt.date(2026, 6, 30)
-LATER = dt.date(2027, 1, 15)
+MEETING = dt.date.today() + dt.timedelta(days=14)  # agendas are kept for meetings from today on
+LATER = MEETING + dt.timedelta(days=60)
 CONFIG = program_config("P1")
 
 
@@ -29,6 +29,7 @@ def computed(con, viewer, as_of, config=CONFIG):
 
 def test_a_scheduled_meeting_has_its_agenda_kept_equal_to_the_computed_one(tiny_rw):
     assert kept(tiny_rw) == []  # the fixture's load names no program: nothing kept
+    schedule_meeting(tiny_rw, "L1", "P1", dt.date.today() - dt.timedelta(days=1))  # past: not kept
     schedule_meeting(tiny_rw, "L1", "P1", MEETING)
     schedule_meeting(tiny_rw, "L1", "P1", LATER)
     assert kept(tiny_rw) == [("P1", MEETING), ("P1", LATER)]
@@ -85,7 +86,7 @@ def test_other_settings_or_another_date_are_computed_not_read(tiny_rw, monkeypat
     assert "agenda_summary" not in read and "meeting_epa_evidence" in read
     assert statuses == computed(tiny_rw, "M1", MEETING, stricter)[1]
     read.clear()
-    summaries.agenda(tiny_rw, "M1", "P1", dt.date(2026, 7, 1), CONFIG)
+    summaries.agenda(tiny_rw, "M1", "P1", MEETING + dt.timedelta(days=1), CONFIG)
     assert "agenda_summary" not in read
     read.clear()
     summaries.agenda(tiny_rw, "M1", "P1", MEETING, CONFIG)

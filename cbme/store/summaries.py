@@ -21,8 +21,8 @@ from cbme.store import db
 
 
 def keep_agendas(cursor: duckdb.DuckDBPyConnection, program_id: str, today: dt.date | None = None) -> None:
-    """Rebuild the program's kept agendas (its latest meeting held by today and every later one) as the
-    committee sees them, inside the writing transaction, after its changes."""
+    """Rebuild the program's kept agendas (its meetings from today on) as the committee sees them, inside
+    the writing transaction, after its changes."""
     config = program_config(program_id)
     db.execute(cursor, "forget_kept_agendas", program_id=program_id)
     db.execute(cursor, "forget_kept_agenda_meetings", program_id=program_id)
