@@ -211,7 +211,7 @@ st.caption("For the chair to send before the meeting and archive after it: one p
 @frame.fragment(run_every=1)
 def packet_progress(job: jobs.Job) -> None:
     """The packet's progress while it is built; the page shows the downloads once it is done."""
-    st.progress(job.share, text=job.words)
+    st.progress(job.share, text=escape_markdown(job.words))  # (the words name residents)
     if job.done.is_set():
         st.rerun(scope="app")
 
