@@ -83,11 +83,17 @@ if asked in {url_path for _, _, _, url_path, _ in PAGES} - {p.url_path for p in 
     st.session_state["frame_refused_page"] = next(title for _, title, _, url_path, _ in PAGES if url_path == asked)
 
 # The app's root address opens the viewer's first page under that page's own address (a default page
-# would be served at the root only, and its own link would say "page not found").
-home = st.Page(lambda: st.switch_page(pages[0], query_params=st.query_params.to_dict()), title="Home",
-               url_path="home", default=True, visibility="hidden")
-page = st.navigation([home, *pages])
-if page is not home and "frame_refused_page" in st.session_state:  # (said on the page the viewer lands on)
+# would be served at the root only, and its own link would say "page not found"); so does the address of
+# a page the viewer's roles do not open, which is refused above.
+def first_page() -> None:
+    st.switch_page(pages[0], query_params=st.query_params.to_dict())
+
+
+home = st.Page(first_page, title="Home", url_path="home", default=True, visibility="hidden")
+refused = [st.Page(first_page, title=title, url_path=url_path, visibility="hidden")
+           for _, title, _, url_path, allowed in PAGES if not roles & allowed]
+page = st.navigation([home, *pages, *refused])
+if page in pages and "frame_refused_page" in st.session_state:  # (said on the page the viewer lands on)
     st.warning(f"The page “{st.session_state.pop('frame_refused_page')}” is not open to your roles; here is "
                "your first page.", icon=":material/block:")
 try:

@@ -110,6 +110,7 @@ def test_trusted_header_mode(database, browser):
             expect(page.get_by_text("EPAs achieved against the assessment plan")).to_be_visible()
             expect(page.get_by_text(f"The page “{title}” is not open to your roles")).to_be_visible()
             assert page.get_by_role("heading", name=title).count() == 0
+            assert page.get_by_text("Page not found").count() == 0
         context.close()
         anonymous = browser.new_page()
         anonymous.goto(url)
