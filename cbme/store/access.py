@@ -83,17 +83,10 @@ def record(cursor: duckdb.DuckDBPyConnection, actor_id: str | None, action: str,
 
 
 def audit(con: duckdb.DuckDBPyConnection, actor_id: str | None, action: str, **fields) -> None:
-    """Append audit events on their own (a view, an export, a sign-in), in one transaction."""
-    cursor = con.cursor()
-    try:
-        cursor.execute("begin transaction")
+    """Append audit events on their own (a view, an export, a sign-in), in one transaction that changes
+    no figure (the data version, the caches and the kept agendas stay)."""
+    with writing(con, changes_data=False) as cursor:
         record(cursor, actor_id, action, **fields)
-        cursor.execute("commit")
-    except BaseException:
-        cursor.execute("rollback")
-        raise
-    finally:
-        cursor.close()
 
 
 def holds_role(cursor, person_id: str | None, program_id: str, roles: list[str]) -> bool:
