@@ -69,6 +69,8 @@ def shown_name(page) -> str:
 def fill_decision(page, status: str, action: str, rationale: str) -> None:
     """Choose a status and an action, answer every follow-up of the last decision, write a rationale."""
     area = main(page)
+    # (just after a step the previous resident's form can still be drawn beside this one's: wait it out)
+    expect(area.get_by_role("radiogroup", name="Status")).to_have_count(1)
     area.get_by_role("radiogroup", name="Status").get_by_text(status, exact=True).click()
     wait_for_script(page)
     actions = area.get_by_label("Actions")
