@@ -9,6 +9,7 @@ the threads Streamlit runs sessions on.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -147,6 +148,11 @@ def data_version_on(cursor: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+# Every write of data bumps the one data-version row, so two at once would conflict and one of them fail:
+# the process's writes of data take turns (an audit event alone does not wait).
+_DATA_WRITES = threading.RLock()
+
+
 @contextlib.contextmanager
 def writing(con: duckdb.DuckDBPyConnection, changes_data: bool = True,
             program_id: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -155,25 +161,26 @@ def writing(con: duckdb.DuckDBPyConnection, changes_data: bool = True,
     program_id names the one program whose data the write changes: its meetings' agendas are kept anew
     in the same transaction (cbme.store.summaries); a write that names none forgets every kept agenda.
     changes_data=False for a write no cached figure depends on (the resident the chair presents), which
-    then keeps the caches."""
+    then keeps the caches and does not wait for the writes of data."""
     from cbme.store import summaries  # (which reads through this module)
 
-    cursor = con.cursor()
-    cursor.execute("begin transaction")
-    try:
-        yield cursor
-        if changes_data:
-            if program_id:
-                summaries.keep_agendas(cursor, program_id)
-            else:
-                summaries.forget_agendas(cursor)
-            bump_data_version(cursor)
-        cursor.execute("commit")
-    except BaseException:
-        cursor.execute("rollback")
-        raise
-    finally:
-        cursor.close()
+    with _DATA_WRITES if changes_data else contextlib.nullcontext():
+        cursor = con.cursor()
+        cursor.execute("begin transaction")
+        try:
+            yield cursor
+            if changes_data:
+                if program_id:
+                    summaries.keep_agendas(cursor, program_id)
+                else:
+                    summaries.forget_agendas(cursor)
+                bump_data_version(cursor)
+            cursor.execute("commit")
+        except BaseException:
+            cursor.execute("rollback")
+            raise
+        finally:
+            cursor.close()
 
 
 def bump_data_version(cursor: duckdb.DuckDBPyConnection) -> None:
