@@ -11,7 +11,8 @@ For every page, after one first run:
   reused; like them it keeps the program's meeting agendas anew), then the page for the next subject
   (resident or coachee), with the process and its connection warm;
 - warm: the same page for the same subject again, in a new session: what the app's caches keep is reused.
-The named queries an uncached run issues are recorded (by wrapping cbme.store.db.query), then each is
+The empty write is timed too: what any write of the program costs beyond its own changes (keeping its
+agendas). The named queries an uncached run issues are recorded (by wrapping cbme.store.db.query), then each is
 timed alone on the same database; their sum is the page's query floor.
 
     python -m benchmarks.pages FOLDER [--runs 10]   (a dataset of benchmarks.datasets; prints one JSON line)
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from benchmarks.datasets import END_DATE, MEETING_DATE, cast, measuring_step, peak_rss_mib
+from benchmarks.datasets import MEETING_DATE, cast, measuring_step, peak_rss_mib
 from benchmarks.harness import AUTH
 from cbme.store import db
 from cbme.vocabulary import OVERSIGHT_TABS, RESIDENT_TABS
@@ -37,7 +38,8 @@ from cbme.vocabulary import OVERSIGHT_TABS, RESIDENT_TABS
 ROOT = Path(__file__).resolve().parent.parent
 # page -> (script, who views it, the query parameter naming its subject, extra query parameters)
 PAGES = {
-    # The meeting's pages on the day of the committee's next meeting; the others on the data's last day.
+    # The meeting's pages on the day of the committee's next meeting; the others as they open, on today's
+    # date (the data end a few days before it, as a program's exports do).
     "Committee meeting": ("views/meeting.py", "program_lead", None, {"as_of": MEETING_DATE.isoformat()}),
     "Resident progression": ("views/resident.py", "program_lead", "resident", {}),
     "Resident, meeting view": ("views/resident.py", "program_lead", "resident",
@@ -58,7 +60,7 @@ PAGES = {
 
 def page_date(page: str) -> dt.date:
     """The as-of date the page is viewed on."""
-    return dt.date.fromisoformat(PAGES[page][3].get("as_of", END_DATE.isoformat()))
+    return dt.date.fromisoformat(PAGES[page][3].get("as_of", dt.date.today().isoformat()))
 
 
 def subjects(page: str, who: dict, count: int) -> list[str | None]:
@@ -74,7 +76,7 @@ def run_page(page: str, who: dict, subject: str | None) -> float:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
     at.secrets["auth"] = AUTH
     at.user = {"is_logged_in": False}
-    at.query_params.update({"as_of": END_DATE.isoformat(), **extra, **({param: subject} if param else {})})
+    at.query_params.update({**extra, **({param: subject} if param else {})})
     at.switch_page(script).run()  # the sign-in page
     at.user = {"is_logged_in": True, "email": who["identities"][role]}
     seconds = _timed_run(at)
@@ -127,9 +129,11 @@ def new_data_version(con, program_id: str) -> None:
 def measure_page(page: str, who: dict, con, runs: int) -> dict:
     chosen = subjects(page, who, runs + 1)
     first = run_page(page, who, chosen[0])
-    uncached, warm, issued = [], [], []
+    uncached, warm, issued, writes = [], [], [], []
     for subject in chosen[1:]:
+        started = time.perf_counter()
         new_data_version(con, who["program"])
+        writes.append(time.perf_counter() - started)
         with recorded_queries() as calls:
             uncached.append(run_page(page, who, subject))
         if not calls:
@@ -145,7 +149,7 @@ def measure_page(page: str, who: dict, con, runs: int) -> dict:
             samples.append(time.perf_counter() - started)
         alone[_key((name, params))] = (name, statistics.median(samples))
     floors = [sum(alone[_key(c)][1] for c in calls) for calls in issued]
-    return {"first": first, "uncached": uncached, "warm": warm, "floor": statistics.median(floors),
+    return {"first": first, "uncached": uncached, "warm": warm, "floor": statistics.median(floors), "writes": writes,
             "queries": sorted({name for name, _ in alone.values()})}
 
 
@@ -163,7 +167,9 @@ def measure(folder: Path, runs: int) -> dict:
         pages = {page: measure_page(page, who, con, runs) for page in PAGES}
     finally:
         con.close()
-    return {"pages": pages, "apptest_s": apptest_seconds(runs), "peak_mib": peak_rss_mib()}
+    writes = [w for page in pages.values() for w in page.pop("writes")]
+    return {"pages": pages, "apptest_s": apptest_seconds(runs), "peak_mib": peak_rss_mib(),
+            "write_s": statistics.median(writes)}
 
 
 if __name__ == "__main__":

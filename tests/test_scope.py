@@ -91,7 +91,7 @@ PARAMETERS = {**NO_FILTER, **dict(
     actor_search="", resident_search="", max_rows=100)}
 UNSCOPED = {"demo_users", "dashboard_meta", "person", "sign_in_person",  # who may sign in, settings, a name
             # read by writes, never shown: which agendas to keep and whether one is kept, program ids
-            "summary_meetings", "summary_scope", "agenda_summary_settings", "program_ids", "program_of_resident"}
+            "summary_dates", "summary_scope", "agenda_summary_settings", "program_ids", "program_of_resident"}
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in QUERIES.glob("*.sql") if p.stem not in UNSCOPED))

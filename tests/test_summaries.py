@@ -14,7 +14,8 @@ from cbme.store import db, summaries
 from cbme.store.committee import add_to_agenda, schedule_meeting
 from cbme.store.decisions import Decision, record_decision
 
-MEETING = dt.date.today() + dt.timedelta(days=14)  # agendas are kept for meetings from today on
+TODAY = dt.date.today()
+MEETING = TODAY + dt.timedelta(days=14)  # agendas are kept as of today and for meetings from today on
 LATER = MEETING + dt.timedelta(days=60)
 CONFIG = program_config("P1")
 
@@ -32,13 +33,32 @@ def test_a_scheduled_meeting_has_its_agenda_kept_equal_to_the_computed_one(tiny_
     schedule_meeting(tiny_rw, "L1", "P1", dt.date.today() - dt.timedelta(days=1))  # past: not kept
     schedule_meeting(tiny_rw, "L1", "P1", MEETING)
     schedule_meeting(tiny_rw, "L1", "P1", LATER)
-    assert kept(tiny_rw) == [("P1", MEETING), ("P1", LATER)]
+    assert kept(tiny_rw) == [("P1", TODAY), ("P1", MEETING), ("P1", LATER)]
     for viewer, residents in (("M1", ["R1", "R2"]), ("C1", ["R1", "R2"]), ("C2", ["R2"]), ("X1", [])):
         rows, statuses = summaries.agenda(tiny_rw, viewer, "P1", MEETING, CONFIG)
         expected_rows, expected_statuses = computed(tiny_rw, viewer, MEETING)
         assert sorted(rows["resident_id"]) == residents, viewer
         pd.testing.assert_frame_equal(rows, expected_rows, check_dtype=False)
         assert statuses == expected_statuses
+
+
+def test_one_residents_status_is_read_by_key_today_and_at_a_meeting(tiny_rw, monkeypatch):
+    schedule_meeting(tiny_rw, "L1", "P1", MEETING)
+    read = []
+    query = db.query
+    monkeypatch.setattr(db, "query", lambda con, name, **params: read.append(name) or query(con, name, **params))
+    for day in (TODAY, MEETING):
+        read.clear()
+        rows, statuses = summaries.agenda(tiny_rw, "C2", "P1", day, CONFIG, resident_id="R2")
+        assert read == ["agenda_summary_settings", "agenda_summary"]
+        expected_rows, expected_statuses = meeting.load_agenda(
+            lambda name, **params: query(tiny_rw, name, **params), "C2", "P1", day, CONFIG, "R2")
+        assert list(rows["resident_id"]) == ["R2"]
+        pd.testing.assert_frame_equal(rows, expected_rows, check_dtype=False)
+        assert statuses == expected_statuses
+    # Outside the viewer's scope the kept row is not read: C2 no longer coaches R1.
+    rows, statuses = summaries.agenda(tiny_rw, "C2", "P1", TODAY, CONFIG, resident_id="R1")
+    assert rows.empty and statuses == {}
 
 
 def test_a_decision_is_on_the_kept_agenda_as_soon_as_it_is_recorded(tiny_rw):
@@ -71,7 +91,7 @@ def test_a_failed_write_leaves_the_kept_agenda_as_it_was(tiny_rw):
     with pytest.raises(RuntimeError), db.writing(tiny_rw, program_id="P1") as cursor:
         cursor.execute("update residents set name = 'Someone Else' where resident_id = 'R1'")
         raise RuntimeError("the write fails")
-    assert kept(tiny_rw) == [("P1", MEETING)]
+    assert kept(tiny_rw) == [("P1", TODAY), ("P1", MEETING)]
     after, _ = summaries.agenda(tiny_rw, "M1", "P1", MEETING, CONFIG)
     pd.testing.assert_frame_equal(before, after)
 

@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from cbme.config import ProgramConfig
-from cbme.rules import meeting
 from cbme.store import db, demo, summaries
 
 DATA = db.ROOT / "data"
@@ -68,23 +67,24 @@ def fetch_fresh(name: str, **params) -> pd.DataFrame:
 
 def meeting_agenda(viewer: str, program_id: str, as_of, config: ProgramConfig):
     """Every resident on the meeting's agenda whom the viewer may see, with their statuses (see
-    cbme.rules.meeting): the kept agenda of a scheduled meeting (cbme.store.summaries), else built here."""
-    return _agenda(str(database_path()), data_version(), viewer, program_id, as_of, config)
+    cbme.rules.meeting): the kept agenda of the date (cbme.store.summaries), else built here."""
+    return _agenda(str(database_path()), data_version(), viewer, program_id, as_of, config, "")
 
 
-@st.cache_data(show_spinner=False, max_entries=500)
-def _agenda(database: str, version: int, viewer: str, program_id: str, as_of, config: ProgramConfig):
-    return summaries.agenda(_connection(database), viewer, program_id, as_of, config)
+def resident_review(viewer: str, program_id: str, as_of, config: ProgramConfig, resident_id: str):
+    """One resident's row of the agenda and their status (None, None when not in training on as_of):
+    read by key from the kept agenda of the date, else computed from that resident's rows alone."""
+    rows, statuses = _agenda(str(database_path()), data_version(), viewer, program_id, as_of, config, resident_id)
+    return (rows.iloc[0], statuses[resident_id]) if not rows.empty else (None, None)
+
+
+@st.cache_data(show_spinner=False, max_entries=5000)
+def _agenda(database: str, version: int, viewer: str, program_id: str, as_of, config: ProgramConfig,
+            resident_id: str):
+    return summaries.agenda(_connection(database), viewer, program_id, as_of, config, resident_id)
 
 
 def clear_caches() -> None:
     """Forget every cached query result and agenda of this process (the connection stays open)."""
     _query.clear()
     _agenda.clear()
-
-
-def resident_review(viewer: str, program_id: str, as_of, config: ProgramConfig, resident_id: str):
-    """One resident's row of the agenda and their status (None, None when not in training on as_of),
-    from that resident's rows alone."""
-    rows, statuses = meeting.load_agenda(fetch, viewer, program_id, as_of, config, resident_id)
-    return (rows.iloc[0], statuses[resident_id]) if not rows.empty else (None, None)

@@ -1,5 +1,6 @@
-"""The agenda of each scheduled meeting, kept in agenda_summaries by the write that changes it, so that
-the meeting's pages read it by key instead of computing it.
+"""The agenda as of today and of each scheduled meeting, kept in agenda_summaries by the write that
+changes it, so that the meeting, resident and coaching pages read statuses by key instead of computing
+them.
 
 A write that changes one program's data names it (db.writing(program_id=...)) and that program's
 agendas are kept anew at the end of its transaction; a write that names none forgets every kept agenda.
@@ -21,15 +22,15 @@ from cbme.store import db
 
 
 def keep_agendas(cursor: duckdb.DuckDBPyConnection, program_id: str, today: dt.date | None = None) -> None:
-    """Rebuild the program's kept agendas (its meetings from today on) as the committee sees them, inside
-    the writing transaction, after its changes."""
+    """Rebuild the program's kept agendas (as of today, and of its meetings from today on) as the
+    committee sees them, inside the writing transaction, after its changes."""
     config = program_config(program_id)
     db.execute(cursor, "forget_kept_agendas", program_id=program_id)
     db.execute(cursor, "forget_kept_agenda_meetings", program_id=program_id)
     scope = db.query_on(cursor, "summary_scope", program_id=program_id)["person_id"]
-    meetings = [] if scope.empty else \
-        db.query_on(cursor, "summary_meetings", program_id=program_id, today=today or dt.date.today())["meeting_date"]
-    for meeting_date in (d.date() for d in meetings):
+    dates = [] if scope.empty else \
+        db.query_on(cursor, "summary_dates", program_id=program_id, today=today or dt.date.today())["meeting_date"]
+    for meeting_date in (d.date() for d in dates):
         agenda, statuses = meeting.load_agenda(lambda name, **params: db.query_on(cursor, name, **params),
                                                scope.iloc[0], program_id, meeting_date, config)
         cursor.register("kept_agenda", agenda.assign(
@@ -48,16 +49,18 @@ def forget_agendas(cursor: duckdb.DuckDBPyConnection) -> None:
 
 
 def agenda(con: duckdb.DuckDBPyConnection, viewer: str, program_id: str, as_of: dt.date,
-           config: ProgramConfig) -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
-    """The meeting's agenda (cbme.rules.meeting.build_agenda) for the residents the viewer may see: the
-    kept one when the meeting's agenda is kept under these settings, else computed now."""
+           config: ProgramConfig, resident_id: str = "") -> tuple[pd.DataFrame, dict[str, ResidentStatus]]:
+    """The agenda on as_of (cbme.rules.meeting.build_agenda) for the residents the viewer may see, or
+    for one resident alone: the kept one when that date's agenda is kept under these settings, else
+    computed now (for that resident's rows alone when one is named)."""
     kept = db.query(con, "agenda_summary_settings", program_id=program_id, as_of=as_of)
     if list(kept["settings"]) == [repr(config)]:
-        rows = db.query(con, "agenda_summary", viewer=viewer, program_id=program_id, as_of=as_of)
+        rows = db.query(con, "agenda_summary", viewer=viewer, program_id=program_id, as_of=as_of,
+                        resident_id=resident_id)
         statuses = {r: ResidentStatus.from_json(s) for r, s in zip(rows["resident_id"], rows["status_detail"])}
         return rows.drop(columns="status_detail"), statuses
     return meeting.load_agenda(lambda name, **params: db.query(con, name, **params), viewer, program_id, as_of,
-                               config)
+                               config, resident_id)
 
 
 def keep_every_program(con: duckdb.DuckDBPyConnection) -> None:
