@@ -89,7 +89,7 @@ def since_metrics(row) -> None:
     since = "the start of training" if pd.isna(row.previous_decision_date) else \
         f"the last review ({row.previous_decision_date:%Y-%m-%d}: {row.previous_decision_status})"
     st.markdown(f"**Since {escape_markdown(since)}**")
-    cols = st.columns(6)
+    cols = st.columns([1, 1.3, 0.7, 1, 1, 1.4])  # the widest for the coaching verdict ("due soon", "overdue")
     cols[0].metric("Observations", int(row.new_observations))
     cols[1].metric("EPAs newly achieved", int(row.epas_newly_achieved),
                    ", ".join(row.epas_newly_achieved_list) or None, delta_color="off", delta_arrow="off")
