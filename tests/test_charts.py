@@ -40,6 +40,16 @@ def test_entrustment_chart_marks_stages_and_decisions(tiny):
     assert list(fig.layout.yaxis.ticktext)[3] == "4 · I needed to be there just in case"
 
 
+def test_entrustment_chart_marks_only_the_version_in_force_of_an_amended_decision(tiny):
+    decisions = query(tiny, "resident_decisions", **R1)
+    superseded = decisions.iloc[[0]].assign(in_force=False, version=0, status="Failure to progress")
+    fig = charts.entrustment_over_time(query(tiny, "resident_entrustment", **R1),
+                                       query(tiny, "resident_stage_history", **R1),
+                                       pd.concat([decisions, superseded], ignore_index=True), ["E1"], AS_OF)
+    marks = next(t for t in fig.data if t.name == "Committee decision")
+    assert len(marks.x) == 2 and "Failure to progress" not in [c[0] for c in marks.customdata]
+
+
 def test_entrustment_chart_switches_to_webgl_for_many_points(tiny):
     observations = query(tiny, "resident_entrustment", **R1)
     many = observations.loc[observations.index.repeat(400)].reset_index(drop=True)

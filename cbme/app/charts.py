@@ -118,7 +118,7 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
     given since, the period since the last review.
 
     observations, stages and decisions have the columns of resident_entrustment.sql,
-    resident_stage_history.sql and resident_decisions.sql.
+    resident_stage_history.sql and resident_decisions.sql (every version; the one in force is marked).
     """
     traces = []
     chosen = observations[observations["epa_code"].isin(epa_codes)]
@@ -156,6 +156,7 @@ def entrustment_over_time(observations: pd.DataFrame, stages: pd.DataFrame, deci
     # (every other stage's label a little higher: stages a few weeks apart would write over each other)
     notes = [_note(start, f"{stage} starts", y=0.55 + 0.3 * (k % 2), yref="y", xanchor="left", yanchor="bottom",
                    font=dict(size=11, color="#333")) for k, (start, stage) in enumerate(stage_periods)]
+    decisions = decisions[decisions["in_force"]]  # an amended decision is marked once, as it stands
     if not decisions.empty:
         traces.append(dict(
             type="scatter", x=decisions["meeting_date"], y=[5.55] * len(decisions), mode="markers",
