@@ -167,9 +167,8 @@ def measure(folder: Path, runs: int) -> dict:
         pages = {page: measure_page(page, who, con, runs) for page in PAGES}
     finally:
         con.close()
-    writes = [w for page in pages.values() for w in page.pop("writes")]
     return {"pages": pages, "apptest_s": apptest_seconds(runs), "peak_mib": peak_rss_mib(),
-            "write_s": statistics.median(writes)}
+            "write_s": statistics.median(w for page in pages.values() for w in page["writes"])}
 
 
 if __name__ == "__main__":

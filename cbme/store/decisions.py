@@ -9,7 +9,6 @@ coaches the resident is recused: the data layer refuses their save, whatever the
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -25,7 +24,6 @@ AGREES_WITH = {GREEN: {"Progressing as expected", "Progress is accelerated"},
                AMBER: {"Not progressing as expected"},
                RED: {"Not progressing as expected", "Failure to progress"},
                NO_EVIDENCE: set()}
-RETRIES = 8
 
 
 class Recused(NotAllowed):
@@ -122,49 +120,43 @@ def record_decision(con: duckdb.DuckDBPyConnection, actor_id: str, decision: Dec
         raise ValueError(" ".join(problems))
     if based_on_version and not amendment_reason.strip():
         raise ValueError("Say why the decision is amended.")
-    for attempt in range(RETRIES):
-        try:
-            with writing(con, program_id=program_of(con, decision.resident_id)) as cursor:
-                check_may_decide(cursor, actor_id, decision.resident_id, decision.meeting_date)
-                recused = recused_members(cursor, decision.resident_id, decision.meeting_date)
-                if set(decision.members_present) & set(recused):
-                    raise Recused("A member who coaches the resident is recused and cannot be present for this "
-                                  "decision.")
-                previous = _previous_decision(cursor, decision.resident_id, decision.meeting_date)
-                _check_follow_ups(decision, previous)
-                _check_promotion(cursor, decision)
-                latest = cursor.execute("""
-                    select d.version, coalesce(p.name, d.recorded_by) from committee_decisions as d
-                    left join people as p on p.person_id = d.recorded_by
-                    where d.resident_id = $resident and d.meeting_date = $meeting
-                    order by d.version desc limit 1
-                """, {"resident": decision.resident_id, "meeting": decision.meeting_date}).fetchone()
-                current = latest[0] if latest else 0
-                concurrent = current != (based_on_version or 0)
-                reason = amendment_reason.strip()
-                if concurrent:
-                    reason = (f"{reason} " if reason else "") + (
-                        f"(Saved at the same time as version {current}, recorded by {latest[1]}; both are kept.)")
-                version = current + 1
-                decision_id = f"D-{uuid.uuid4().hex[:12]}"
-                execute(cursor, "record_decision", decision_id=decision_id, resident_id=decision.resident_id,
-                        meeting_date=decision.meeting_date, version=version, status=decision.status,
-                        actions=decision.all_actions(), rationale=decision.rationale.strip() or None,
-                        follow_up_date=decision.follow_up_date, members_present=list(decision.members_present),
-                        members_recused=recused, computed_status=decision.light,
-                        saved_with_version=current if concurrent else None, amendment_reason=reason or None,
-                        recorded_by=actor_id, recorded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
-                for action, outcome in decision.follow_ups:
-                    execute(cursor, "record_follow_up", decision_id=decision_id, previous_decision_id=previous[0],
-                            action=action, outcome=outcome)
-                record(cursor, actor_id, "record decision" if version == 1 else "amend decision",
-                       program_id=_program_of(cursor, decision.resident_id), resident_id=decision.resident_id,
-                       meeting=decision.meeting_date, version=version, status=decision.status)
-            return Saved(decision_id, version, concurrent)
-        except (duckdb.TransactionException, duckdb.ConstraintException):
-            # Another member's save won the race for this version number: try again on top of it.
-            time.sleep(0.01 * (attempt + 1))
-    raise RuntimeError("The decision could not be saved because of repeated simultaneous saves; try again.")
+    with writing(con, program_id=program_of(con, decision.resident_id)) as cursor:
+        check_may_decide(cursor, actor_id, decision.resident_id, decision.meeting_date)
+        recused = recused_members(cursor, decision.resident_id, decision.meeting_date)
+        if set(decision.members_present) & set(recused):
+            raise Recused("A member who coaches the resident is recused and cannot be present for this "
+                          "decision.")
+        previous = _previous_decision(cursor, decision.resident_id, decision.meeting_date)
+        _check_follow_ups(decision, previous)
+        _check_promotion(cursor, decision)
+        latest = cursor.execute("""
+            select d.version, coalesce(p.name, d.recorded_by) from committee_decisions as d
+            left join people as p on p.person_id = d.recorded_by
+            where d.resident_id = $resident and d.meeting_date = $meeting
+            order by d.version desc limit 1
+        """, {"resident": decision.resident_id, "meeting": decision.meeting_date}).fetchone()
+        current = latest[0] if latest else 0
+        concurrent = current != (based_on_version or 0)
+        reason = amendment_reason.strip()
+        if concurrent:
+            reason = (f"{reason} " if reason else "") + (
+                f"(Saved at the same time as version {current}, recorded by {latest[1]}; both are kept.)")
+        version = current + 1
+        decision_id = f"D-{uuid.uuid4().hex[:12]}"
+        execute(cursor, "record_decision", decision_id=decision_id, resident_id=decision.resident_id,
+                meeting_date=decision.meeting_date, version=version, status=decision.status,
+                actions=decision.all_actions(), rationale=decision.rationale.strip() or None,
+                follow_up_date=decision.follow_up_date, members_present=list(decision.members_present),
+                members_recused=recused, computed_status=decision.light,
+                saved_with_version=current if concurrent else None, amendment_reason=reason or None,
+                recorded_by=actor_id, recorded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        for action, outcome in decision.follow_ups:
+            execute(cursor, "record_follow_up", decision_id=decision_id, previous_decision_id=previous[0],
+                    action=action, outcome=outcome)
+        record(cursor, actor_id, "record decision" if version == 1 else "amend decision",
+               program_id=_program_of(cursor, decision.resident_id), resident_id=decision.resident_id,
+               meeting=decision.meeting_date, version=version, status=decision.status)
+    return Saved(decision_id, version, concurrent)
 
 
 def recused_members(cursor, resident_id: str, meeting_date: dt.date) -> list[str]:
