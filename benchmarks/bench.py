@@ -78,7 +78,8 @@ def concurrency_summary(c: dict, size: str) -> dict:
             "errors": len(c["errors"]), "size": size, "steps": len(c["steps"]),
             "first_steps_p95_s": p95(c["first_steps"]), "later_steps_p95_s": p95(c["later_steps"] or c["steps"]),
             "first_load_p50_s": statistics.median(c["first_load"]), "first_load_p95_s": p95(c["first_load"]),
-            "server_peak_mib": c["server_peak_mib"], "error_messages": c["errors"]}
+            "server_peak_mib": c["server_peak_mib"], "error_messages": c["errors"], "elapsed_s": c["elapsed"],
+            "cores": c["cores"], "busy_core_s": c["busy_core_s"], "server_core_s": c["server_core_s"]}
 
 
 def _cell(value) -> str:
@@ -112,9 +113,10 @@ def report(results: dict) -> str:
     c = results["concurrency"]
     sessions = markdown(
         ["size", "sessions", "steps", "step p50", "step p95", "errors", "first steps p95", "later steps p95",
-         "first load p50", "first load p95", "server peak RSS MiB"],
+         "first load p50", "first load p95", "server peak RSS MiB", "cores busy", "of which the server"],
         [[c["size"], c["sessions"], c["steps"], c["p50_s"], c["p95_s"], c["errors"], c["first_steps_p95_s"],
-          c["later_steps_p95_s"], c["first_load_p50_s"], c["first_load_p95_s"], c["server_peak_mib"]]])
+          c["later_steps_p95_s"], c["first_load_p50_s"], c["first_load_p95_s"], c["server_peak_mib"],
+          f"{c['busy_core_s'] / c['elapsed_s']:.2f} of {c['cores']}", f"{c['server_core_s'] / c['busy_core_s']:.0%}"]])
     return (f"Pages (seconds; ours through AppTest, pandas computing; × is pandas over ours)\n\n{pages}\n"
             f"Data and memory\n\n{sizes}\nConcurrent sessions (seconds, click to rendered)\n\n{sessions}\n"
             f"Targets\n\n{markdown(['target', 'measured', 'holds'], targets(results))}")

@@ -9,7 +9,9 @@ agenda with Next, reading each page for a few seconds (--pause) before the next.
 click until the page has finished rendering: the script has run to the end, the next resident's header
 shows and every chart is drawn.
 A step that times out, or a page that shows an error, counts as an error. The server and the browsers
-share this machine's cores.
+share this machine's cores: the run records how many core-seconds the machine spent busy while the sessions
+ran, and how many of them were the server's (the rest are the browsers', drawing their pages, and this
+process's, driving them).
 
     python -m benchmarks.concurrency DATABASE [--sessions 20] [--steps 5] [--pause 5 15]
 """
@@ -20,6 +22,7 @@ import argparse
 import asyncio
 import functools
 import json
+import os
 import random
 import shutil
 import time
@@ -123,17 +126,20 @@ def _arrive(result: dict) -> None:
         result["all_arrived"].set()
 
 
-async def _run(url: str, plans: list[dict], steps: int, pause: tuple[float, float], timeout_ms: int) -> dict:
+async def _run(url: str, plans: list[dict], steps: int, pause: tuple[float, float], timeout_ms: int,
+               server_pid: int) -> dict:
     result = {"first_load": [], "steps": [], "first_steps": [], "later_steps": [], "errors": [], "arrived": 0,
               "sessions": len(plans), "all_arrived": asyncio.Event()}
     rng = random.Random(7)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=headless_chromium_path(),
                                           args=CHROMIUM_FLAGS + FOREGROUND)
-        started = time.perf_counter()
+        started, busy, served = time.perf_counter(), _busy_core_seconds(), _process_core_seconds(server_pid)
         await asyncio.gather(*(_session(browser, url, plan, steps, k * JOIN_SECONDS, pause, rng, result, timeout_ms)
                                for k, plan in enumerate(plans)))
         result["elapsed"] = time.perf_counter() - started
+        result["busy_core_s"] = _busy_core_seconds() - busy
+        result["server_core_s"] = _process_core_seconds(server_pid) - served
         await browser.close()
     return result
 
@@ -149,12 +155,27 @@ def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float
     plans = sessions_plan(database, sessions)
     server: list = []
     with dashboard_server(database, env=PROXY_SIGN_IN, started=server) as url:
-        result = asyncio.run(_run(url, plans, steps, pause, timeout_ms))
+        result = asyncio.run(_run(url, plans, steps, pause, timeout_ms, server[0].pid))
         server_peak_mib = _peak_mib(server[0].pid)
     return {"sessions": sessions, "steps": result["steps"], "first_steps": result["first_steps"],
             "later_steps": result["later_steps"], "first_load": result["first_load"],
             "errors": result["errors"], "elapsed": result["elapsed"], "pause": list(pause),
-            "server_peak_mib": server_peak_mib}
+            "server_peak_mib": server_peak_mib, "cores": os.cpu_count(), "busy_core_s": result["busy_core_s"],
+            "server_core_s": result["server_core_s"]}
+
+
+def _busy_core_seconds() -> float:
+    """Core-seconds every core of the machine has spent busy since it started (Linux: /proc/stat's
+    first line, in clock ticks; idle and waiting for input or output are not busy)."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_core_seconds(pid: int) -> float:
+    """Core-seconds a running process and its waited-for children have spent (Linux: /proc/PID/stat's
+    user and system times)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(t) for t in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_mib(pid: int) -> float:

@@ -54,6 +54,8 @@ def test_bench_prints_every_page_and_writes_the_figures(tmp_path, capsys):
     sessions = figures["concurrency"]
     assert {"sessions", "p50_s", "p95_s", "errors"} <= set(sessions)
     assert sessions["sessions"] == 2 and sessions["errors"] == 0 and 0 < sessions["p50_s"] <= sessions["p95_s"]
+    # The machine's busy core-seconds while the sessions ran hold the server's.
+    assert 0 < sessions["server_core_s"] <= sessions["busy_core_s"] <= sessions["cores"] * sessions["elapsed_s"] * 1.05
     assert "4k" in out.with_name("results.md").read_text()
 
 
