@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cbme.store import db
@@ -91,3 +92,27 @@ def test_an_older_database_is_recognised(tmp_path):
     with pytest.raises(db.OutdatedDatabase) as raised:
         db.connect(path)
     assert raised.value.demo_only
+
+
+def test_a_migration_cut_short_is_finished_on_the_next_start(tmp_path):
+    """A database of schema 3 (the importer before issue 18 built it: fixtures/imports/imported-before)
+    whose migration stopped after its first three steps: the next start runs it again, whole, and what the
+    steps already did is done once (a comment moved out of strengths is not moved again)."""
+    path = tmp_path / "before.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(f"import database '{FIXTURES / 'imports' / 'imported-before'}'")
+    moved = con.execute("select count(*) from assessments where improvement is null and strengths is not null "
+                        "and assessment_id like 'EL-%'").fetchone()[0]
+    for step in db.MIGRATIONS["3"][:3]:
+        con.execute(step)
+    con.close()
+    con = db.connect(path)
+    try:
+        assert con.execute("select value from dashboard_meta where key = 'schema_version'").fetchone()[0] == "4"
+        columns = {r[0] for r in con.execute("select column_name from duckdb_columns() "
+                                             "where table_name = 'committee_decisions'").fetchall()}
+        assert {"members_recused", "computed_status", "saved_with_version"} <= columns
+        assert moved > 0 and con.execute("select count(*) from assessments where comment is not null and "
+                                         "strengths is null and assessment_id like 'EL-%'").fetchone()[0] == moved
+    finally:
+        con.close()

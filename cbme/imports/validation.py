@@ -244,11 +244,12 @@ def validate(staging: Staging, part: Part, program_id: str, date_order: str | No
         ruled as (select * {f"replace ({', '.join(fills)})" if fills else ""}{later} from filled)
         select * exclude ({texts}), {ok} as __ok from ruled
     """, params)
-    problems = ["{'position': 0, 'column_name': null, 'value': null, 'reason': k.__broken}"]
+    # (each reason typed, so that a column whose every reason is null still lists with the others)
+    problems = ["{'position': 0, 'column_name': null::varchar, 'value': null::varchar, 'reason': k.__broken::varchar}"]
     problems += [f"{{'position': {i + 1}, 'column_name': '{c.name}', 'value': coalesce(t.{c.name}, ''), "
-                 f"'reason': k.__why_{c.name}}}" for i, c in enumerate(spec.columns)]
+                 f"'reason': k.__why_{c.name}::varchar}}" for i, c in enumerate(spec.columns)]
     problems += [f"{{'position': {len(spec.columns) + 1 + i}, 'column_name': '{column}', "
-                 f"'value': coalesce(t.{column}, ''), 'reason': k.__rule_{i}}}"
+                 f"'value': coalesce(t.{column}, ''), 'reason': k.__rule_{i}::varchar}}"
                  for i, (column, _, _) in enumerate(rules)]
     raw, raw_params = raw_json(part.sheet)
     staging.execute(f"""

@@ -23,24 +23,26 @@ SCHEMA = Path(__file__).with_name("schema.sql")
 
 
 # Bump when schema.sql changes in a way an existing database file does not pick up by itself, and say
-# in MIGRATIONS how a file of the version before is brought up to it (new tables come from schema.sql).
+# in MIGRATIONS how a file of the version before is brought up to it (new tables come from schema.sql):
+# steps committed one by one (DuckDB cannot alter one table twice in a transaction), each of which
+# changes nothing when run again, so that a migration cut short is finished on the next start.
 SCHEMA_VERSION = "4"
 MIGRATIONS = {
     # 3 -> 4: an observation's achievement as the platform words it (the ePortfolio's "Achieved"); the
     # members recused from a decision and the status the dashboard had computed; where each audit event
     # came from. DuckDB adds no check to an existing table; the writers check the allowed values.
-    "3": """
-        alter table assessments add column achievement varchar;
-        alter table assessments add column comment varchar;
-        -- the exports' one Feedback column was kept as strengths: it is the comment it is
-        update assessments set comment = strengths, strengths = null
-        where improvement is null and (assessment_id like 'EL-%' or assessment_id like 'RC-%'
-            or assessment_id like 'RCN-%');
-        alter table committee_decisions add column members_recused varchar[] default [];
-        alter table committee_decisions add column computed_status varchar;
-        alter table committee_decisions add column saved_with_version integer;
-        alter table audit_log add column origin varchar;
-    """,
+    "3": [
+        "alter table assessments add column if not exists achievement varchar",
+        "alter table assessments add column if not exists comment varchar",
+        # the exports' one Feedback column was kept as strengths: it is the comment it is
+        """update assessments set comment = strengths, strengths = null
+        where improvement is null and strengths is not null and comment is null
+            and (assessment_id like 'EL-%' or assessment_id like 'RC-%' or assessment_id like 'RCN-%')""",
+        "alter table committee_decisions add column if not exists members_recused varchar[] default []",
+        "alter table committee_decisions add column if not exists computed_status varchar",
+        "alter table committee_decisions add column if not exists saved_with_version integer",
+        "alter table audit_log add column if not exists origin varchar",
+    ],
 }
 
 
@@ -88,11 +90,10 @@ def _check_schema_version(con, path) -> None:
     meta = dict(con.execute("select key, value from dashboard_meta").fetchall())
     version = meta.get("schema_version")
     while version != SCHEMA_VERSION and version in MIGRATIONS:
-        con.execute("begin transaction")
-        con.execute(MIGRATIONS[version])
+        for step in MIGRATIONS[version]:
+            con.execute(step)
         version = str(int(version) + 1)
         execute(con, "set_schema_version", version=version)
-        con.execute("commit")
     if version != SCHEMA_VERSION:
         con.close()
         raise OutdatedDatabase(path, demo_only=meta.get("demo_data") == "true")
