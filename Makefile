@@ -39,11 +39,11 @@ $(VENV)/installed: requirements.txt
 
 # Debian's Chromium draws the packet's charts (Kaleido) and runs the browser tests (Playwright's own
 # browser download is not used), its headless shell the benchmark's concurrent sessions; DejaVu fonts
-# print the packet; poppler renders PDFs in the tests.
+# print the packet; poppler renders PDFs in the tests; the tests start their own PostgreSQL server.
 system-packages:
 	@command -v chromium >/dev/null 2>&1 && command -v chromium-headless-shell >/dev/null 2>&1 && \
-		command -v pdftoppm >/dev/null 2>&1 && \
+		command -v pdftoppm >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
 		[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-headless-shell fonts-dejavu-core \
-			poppler-utils; }
+			poppler-utils postgresql; }

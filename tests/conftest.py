@@ -1,11 +1,14 @@
 """Shared fixtures: a tiny hand-written program, and the full demo program built once per run."""
 
 import datetime as dt
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from benchmarks.postgres_server import postgres_server
 from cbme.store import db, demo
 from cbme.store.load import load_canonical
 from tests.apptest import AUTH  # importing it also makes AppTest start runs in navigation mode
@@ -17,6 +20,23 @@ expect.set_options(timeout=20_000)
 
 AS_OF = dt.date(2026, 6, 30)  # the as-of date the tiny fixture's expected values are written for
 DEMO_END = dt.date(2026, 11, 21)  # fixed so demo-based tests do not move with the calendar
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the run (in a folder of /tmp, which its own user can reach)."""
+    folder = Path(tempfile.mkdtemp(prefix="cbme-postgres-"))
+    try:
+        with postgres_server(folder) as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres) -> str:
+    """The URL of a new, empty database on the run's PostgreSQL server."""
+    return postgres.database()
 
 
 @pytest.fixture(scope="session")
