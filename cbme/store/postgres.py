@@ -26,42 +26,46 @@ EXTENSION = resources.files("duckdb_extension_postgres_scanner") / "extensions" 
 _POSTGRES_WORDS = [(re.compile(r"default \[\]"), "default '{}'"), (re.compile(r"\bdouble\b"), "double precision")]
 
 
-def is_url(database: str) -> bool:
-    return str(database).startswith(("postgresql://", "postgres://"))
-
-
 def in_postgres_words(statements: str) -> str:
     for pattern, words in _POSTGRES_WORDS:
         statements = pattern.sub(words, statements)
     return statements
 
 
+def _schema_parts() -> tuple[str, str]:
+    """schema.sql split where its macros begin: (tables, sequences and indexes; macros)."""
+    text = db.SCHEMA.read_text()
+    return text[:text.index("create or replace macro")], text[text.index("create or replace macro"):]
+
+
 def postgres_ddl() -> str:
     """schema.sql's tables, sequences and indexes in PostgreSQL's words (its macros are DuckDB's, made in
     the process's own DuckDB over the mirror)."""
-    text = db.SCHEMA.read_text()
-    return in_postgres_words(text[:text.index("create or replace macro")])
-
-
-def macros() -> str:
-    """schema.sql's macros, which DuckDB keeps, not PostgreSQL."""
-    text = db.SCHEMA.read_text()
-    return text[text.index("create or replace macro"):]
+    return in_postgres_words(_schema_parts()[0])
 
 
 def attach(con: duckdb.DuckDBPyConnection, url: str) -> None:
     """Attach the PostgreSQL database at url to con as STORE, with its schema brought up to date."""
     con.execute(f"load '{EXTENSION}'")
-    con.execute(f"attach '{url.replace(chr(39), chr(39) * 2)}' as {STORE} (type postgres)")
+    quoted = url.replace("'", "''")  # ATTACH takes no parameter: the setting's URL as a quoted literal
+    con.execute(f"attach '{quoted}' as {STORE} (type postgres)")
     _check_schema_version(con)
 
 
-def run_in_postgres(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
-    """Run statements in PostgreSQL itself, in one transaction, and forget the extension's view of its
-    catalog (which they may have changed)."""
-    script = ";\n".join(["begin", *statements, "commit"]) + ";"
-    con.execute(f"call postgres_execute('{STORE}', $sql)", {"sql": script})
-    con.execute("call pg_clear_cache()")
+def run_in_postgres(con: duckdb.DuckDBPyConnection, statements: list[str], version: str | None = None) -> None:
+    """Run statements in PostgreSQL itself and, when given, record the schema version they lead to, all in
+    one transaction."""
+    cursor = con.cursor()
+    try:
+        cursor.execute(f"use {STORE}")
+        cursor.execute("begin transaction")
+        cursor.execute(f"call postgres_execute('{STORE}', $sql)", {"sql": ";\n".join(statements)})
+        cursor.execute("call pg_clear_cache()")  # the extension's view of the catalog the statements changed
+        if version:
+            db.execute(cursor, "set_schema_version", version=version)
+        cursor.execute("commit")
+    finally:
+        cursor.close()
 
 
 def _check_schema_version(con: duckdb.DuckDBPyConnection) -> None:
@@ -69,23 +73,16 @@ def _check_schema_version(con: duckdb.DuckDBPyConnection) -> None:
     migrations of db.MIGRATIONS in PostgreSQL's words (each one PostgreSQL transaction, with its new
     version), or refused when no migration leads there. New tables come from the schema."""
     if "dashboard_meta" not in tables(con):
-        run_in_postgres(con, [postgres_ddl(), _set_version_sql(db.SCHEMA_VERSION)])
+        run_in_postgres(con, [postgres_ddl()], db.SCHEMA_VERSION)
         return
     version = con.execute(f"select value from {STORE}.dashboard_meta where key = 'schema_version'").fetchone()[0]
     while version != db.SCHEMA_VERSION and version in db.MIGRATIONS:
         following = str(int(version) + 1)
-        run_in_postgres(con, [*map(in_postgres_words, db.MIGRATIONS[version]), _set_version_sql(following)])
+        run_in_postgres(con, [in_postgres_words(step) for step in db.MIGRATIONS[version]], following)
         version = following
     if version != db.SCHEMA_VERSION:
         raise db.OutdatedDatabase(STORE, demo_only=False)
     run_in_postgres(con, [postgres_ddl()])
-
-
-def _set_version_sql(version: str) -> str:
-    if not re.fullmatch(r"\d+", version):
-        raise ValueError(f"not a schema version: {version!r}")
-    return ("insert into dashboard_meta values ('schema_version', '" + version + "') "
-            "on conflict (key) do update set value = excluded.value")
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -104,7 +101,7 @@ def mirror(con: duckdb.DuckDBPyConnection, names: list[str] | None = None) -> No
         cursor.execute("begin transaction")
         for name in names or tables(con):
             cursor.execute(f'create or replace table memory.main."{name}" as from {STORE}."{name}"')
-        cursor.execute(macros())
+        cursor.execute(_schema_parts()[1])
         cursor.execute("commit")
     finally:
         cursor.close()
