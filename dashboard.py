@@ -8,7 +8,7 @@ import streamlit as st
 
 from cbme.app import frame, reads, signin, widgets
 from cbme.app.markup import escape_markdown
-from cbme.store import access
+from cbme.store import access, db
 from cbme.store.db import DatabaseLocked, OutdatedDatabase
 from cbme.vocabulary import MEETING_ROLES
 
@@ -38,8 +38,10 @@ def default_as_of() -> dt.date:
 # Google's servers, which a hospital network may not reach.
 st.set_page_config(page_title="Competence committee dashboard", page_icon="🎓", layout="wide")
 
-if "CBME_DATABASE" in os.environ and not reads.database_path().is_file():  # only the default builds the demo
-    st.error(f"There is no database file {reads.database_path().name} where CBME_DATABASE points. An administrator "
+database = reads.database()
+# only the default builds the demo
+if "CBME_DATABASE" in os.environ and not db.is_url(database) and not database.is_file():
+    st.error(f"There is no database file {database.name} where CBME_DATABASE points. An administrator "
              "must correct the setting before the dashboard can open.")
     frame.stop_before_pages()
 try:
@@ -48,8 +50,10 @@ except (DatabaseLocked, OutdatedDatabase) as error:
     st.error(f"{error} An administrator must resolve this before the dashboard can open.")
     frame.stop_before_pages()
 except duckdb.Error:
-    st.error(f"The database file {reads.database_path().name} cannot be opened: it is damaged or not a dashboard "
-             "database. An administrator must restore it from a backup.")
+    reason = ("cannot be reached, or is not a dashboard database. An administrator must check the setting and the "
+              "database server" if db.is_url(database) else "cannot be opened: it is damaged or not a dashboard "
+              "database. An administrator must restore it from a backup")
+    st.error(f"{db.describe(database).capitalize()} {reason}.")
     frame.stop_before_pages()
 
 access.acting_from(signin.client_address())  # every audit event of this run says where it came from

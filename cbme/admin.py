@@ -24,7 +24,7 @@ from cbme.imports.cli import open_database
 from cbme.imports.reading import ImportFailed
 from cbme.imports.reconciliation import summary_text
 from cbme.imports.run import run_import
-from cbme.store import access, db
+from cbme.store import access, db, postgres
 from cbme.store.access import command_line_actor
 from cbme.vocabulary import ROLES
 
@@ -32,7 +32,8 @@ from cbme.vocabulary import ROLES
 def create_program(con, program_id: str, name: str, discipline: str | None = None) -> bool:
     """Add the program; False when it already exists."""
     with db.writing(con) as cursor:
-        added = db.execute(cursor, "create_program", program_id=program_id, name=name, discipline=discipline).fetchall()
+        added = db.execute(cursor, "create_program", program_id=program_id, name=name,
+                           discipline=discipline).fetchone()[0]
         if added:
             access.record(cursor, None, "create program", identity=command_line_actor(), program_id=program_id,
                           name=name)
@@ -78,11 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--role", choices=["admin", "program_lead"], default="admin",
                        help="the role to give (default admin); program_lead sets up the program's lead, who "
                             "confirms the roles an administrator asks for")
-    for step in (program, catalogue, admin):
-        step.add_argument("--database", type=Path, required=True)
+    moving = steps.add_parser("move", help="copy a dashboard file's records into a new, empty shared PostgreSQL "
+                                           "database (--database names the shared database)")
+    moving.add_argument("file", type=Path, help="the dashboard's database file")
+    for step in (program, catalogue, admin, moving):
+        step.add_argument("--database", type=db.configured, required=True,
+                          help="the database file, or a shared PostgreSQL database's URL")
     args = parser.parse_args(argv)
     try:
-        if args.step == "program" and args.new_database and not args.database.exists():
+        if args.step == "program" and args.new_database and (db.is_url(args.database) or not args.database.exists()):
             con = db.connect(args.database)
         else:
             con = open_database(args.database)
@@ -97,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             report = run_import(con, args.file.read_bytes(), args.file.name, args.program, None)
             print(summary_text(report))
             return 1 if report.rejections else 0
+        elif args.step == "move":
+            counts = postgres.copy_file(con, args.file)
+            print(f"Copied {counts['residents']} residents and {counts['assessments']} assessments from "
+                  f"{args.file.name} into {db.describe(args.database)}.")
         else:
             make_admin(con, args.program, args.person, args.identity, args.name, args.role)
             print(f"{args.person} is now {ROLES[args.role].lower()} of {args.program} and signs in as "

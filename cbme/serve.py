@@ -16,7 +16,10 @@ import sys
 from streamlit.web.cli import main
 
 from cbme.imports import cli, inbox
+from cbme.store import db
 
 if __name__ == "__main__":
-    inbox.watch(cli.database_path(None))
+    database = cli.database_path(None)
+    if not db.is_url(database):  # a shared database takes imports from the command line directly
+        inbox.watch(database)
     sys.exit(main(prog_name="streamlit"))

@@ -48,10 +48,11 @@ def tiny():
     con.close()
 
 
-@pytest.fixture
-def tiny_rw():
-    """A fresh, writable copy of the tiny program for a test that changes data."""
-    con = db.connect(":memory:")
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def tiny_rw(request):
+    """A fresh, writable copy of the tiny program for a test that changes data, on each back end: an
+    in-memory DuckDB, and a new database of the run's PostgreSQL server."""
+    con = db.connect(request.getfixturevalue("postgres_url") if request.param == "postgres" else ":memory:")
     load_canonical(con, FIXTURES / "tiny")
     yield con
     con.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from cbme.app.reads import database_path
+from cbme.app.reads import database
 from tests.server import CHROMIUM_FLAGS, chromium_path, dashboard_server, wait_for_script
 
 
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=4200)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    with dashboard_server(database_path()) as url, sync_playwright() as p:
+    with dashboard_server(database()) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         # Streamlit scrolls inside the page, so a tall viewport captures the whole page.
         page = browser.new_page(viewport={"width": args.width, "height": args.height})

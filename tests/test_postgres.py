@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from cbme.store import db, postgres
+from cbme.store.load import load_canonical
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.postgres
@@ -33,6 +34,8 @@ def test_a_new_database_gets_every_table_of_the_schema_and_its_version(postgres_
         local = db.connect(":memory:")
         expected = _columns(local, "memory")
         local.close()
+        # and the tracking the processes' copies follow
+        expected |= {"table_versions": ["table_name", "version"], "data_changes": ["data_version", "program_id"]}
         assert _columns(con, postgres.STORE) == expected
         assert con.execute("select value from store.dashboard_meta where key = 'schema_version'").fetchone() == (
             db.SCHEMA_VERSION,)
@@ -80,17 +83,27 @@ def test_a_database_of_the_previous_schema_is_brought_up_to_date(postgres_url):
 
 def test_the_copy_a_process_reads_follows_what_another_wrote(postgres_url):
     """Two processes' DuckDBs on one PostgreSQL: a decision written by one is in the other's copy once it
-    is renewed, and the schema's macros answer over the copy."""
-    writer, reader = _attached(postgres_url), _attached(postgres_url)
+    reads the data version, only the tables that changed are copied anew, and the schema's macros answer
+    over the copy."""
+    writer, reader = db.connect(postgres_url), db.connect(postgres_url)
     try:
-        postgres.mirror(reader)
-        assert reader.execute("select count(*) from committee_decisions").fetchone() == (0,)
+        load_canonical(writer, FIXTURES / "tiny")
+        assert reader.execute("select count(*) from assessments").fetchone() == (0,)  # not yet renewed
+        version = db.data_version(reader)
+        assert version == db.data_version(writer) > 0
+        assert reader.execute("select count(*) from assessments").fetchone() == writer.execute(
+            "select count(*) from store.assessments").fetchone()
+        copied = dict(reader.execute("from copied_versions").fetchall())
         writer.execute("insert into store.committee_decisions (decision_id, resident_id, meeting_date, status, "
                        "recorded_by, recorded_at) values ('D1', 'R1', date '2026-12-15', "
                        "'Progressing as expected', 'M1', timestamp '2026-12-15 10:00')")
-        assert reader.execute("select count(*) from committee_decisions").fetchone() == (0,)  # not yet renewed
-        postgres.mirror(reader)
-        assert reader.execute("select decision_id, actions from committee_decisions").fetchall() == [("D1", [])]
+        with db.writing(writer):
+            pass  # a new data version
+        assert db.data_version(reader) == version + 1
+        assert reader.execute("select decision_id, actions from committee_decisions where decision_id = 'D1'"
+                              ).fetchall() == [("D1", [])]
+        now = dict(reader.execute("from copied_versions").fetchall())
+        assert {name for name in now if now[name] != copied.get(name)} == {"committee_decisions", "dashboard_meta"}
         assert reader.execute("select epa_order('EPA 1.10') > epa_order('EPA 1.2')").fetchone() == (True,)
     finally:
         writer.close()

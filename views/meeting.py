@@ -217,7 +217,7 @@ def packet_progress(job: jobs.Job) -> None:
 
 
 everyone_statuses = reads.meeting_agenda(view.viewer_id, view.program_id, view.as_of, config)[1]
-packet_key = ("packet", str(reads.database_path()), reads.data_version(), view.viewer_id,
+packet_key = ("packet", str(reads.database()), reads.data_version(), view.viewer_id,
               view.program_id, view.as_of, tuple(agenda["resident_id"]))
 job = jobs.find(packet_key)
 if job is None:

@@ -20,17 +20,20 @@ from cbme.store import db, demo, summaries
 DATA = db.ROOT / "data"
 
 
-def database_path() -> Path:
-    return Path(os.environ.get("CBME_DATABASE", DATA / "dashboard.duckdb"))
+def database() -> Path | str:
+    """The configured database (CBME_DATABASE): a file's path, or a shared PostgreSQL database's URL."""
+    return db.configured(os.environ.get("CBME_DATABASE", DATA / "dashboard.duckdb"))
 
 
 def connection() -> duckdb.DuckDBPyConnection:
     """The process's one connection to the configured database; builds the demo program on first run."""
-    return _connection(str(database_path()))
+    return _connection(str(database()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _connection(database: str) -> duckdb.DuckDBPyConnection:
+    if db.is_url(database):
+        return db.connect(database)
     path = Path(database)
     if not path.exists():
         with st.spinner("First run: building the demo program (a few seconds)..."):
@@ -51,7 +54,7 @@ def data_version() -> int:
 
 def fetch(name: str, **params) -> pd.DataFrame:
     """The named query's result for these parameters (the viewer among them), as of the data now."""
-    return _query(str(database_path()), data_version(), name, **params)
+    return _query(str(database()), data_version(), name, **params)
 
 
 @st.cache_data(show_spinner=False, max_entries=5000)
@@ -68,13 +71,13 @@ def fetch_fresh(name: str, **params) -> pd.DataFrame:
 def meeting_agenda(viewer: str, program_id: str, as_of, config: ProgramConfig):
     """Every resident on the meeting's agenda whom the viewer may see, with their statuses (see
     cbme.rules.meeting): the kept agenda of the date (cbme.store.summaries), else built here."""
-    return _agenda(str(database_path()), data_version(), viewer, program_id, as_of, config, "")
+    return _agenda(str(database()), data_version(), viewer, program_id, as_of, config, "")
 
 
 def resident_review(viewer: str, program_id: str, as_of, config: ProgramConfig, resident_id: str):
     """One resident's row of the agenda and their status (None, None when not in training on as_of):
     read by key from the kept agenda of the date, else computed from that resident's rows alone."""
-    rows, statuses = _agenda(str(database_path()), data_version(), viewer, program_id, as_of, config, resident_id)
+    rows, statuses = _agenda(str(database()), data_version(), viewer, program_id, as_of, config, resident_id)
     return (rows.iloc[0], statuses[resident_id]) if not rows.empty else (None, None)
 
 

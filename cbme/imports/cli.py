@@ -36,14 +36,17 @@ DEFAULT_DATABASE = db.ROOT / "data" / "dashboard.duckdb"
 MEMORY_LIMIT = "256MB"
 
 
-def database_path(given: Path | None) -> Path:
-    return given or Path(os.environ.get("CBME_DATABASE", DEFAULT_DATABASE))
+def database_path(given: Path | str | None) -> Path | str:
+    """The database to import into: --database, else CBME_DATABASE, else the default file (a shared
+    PostgreSQL database's URL is kept as given)."""
+    return db.configured(given or os.environ.get("CBME_DATABASE", DEFAULT_DATABASE))
 
 
-def open_database(path: Path) -> duckdb.DuckDBPyConnection:
-    """The database file, which must exist and be a DuckDB database of this dashboard, opened for the
-    command line (its memory capped, MEMORY_LIMIT); ImportFailed says what is wrong in words."""
-    if not path.is_file():
+def open_database(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """The database file, which must exist and be a DuckDB database of this dashboard, or a shared
+    PostgreSQL database, opened for the command line (its memory capped, MEMORY_LIMIT); ImportFailed
+    says what is wrong in words."""
+    if not db.is_url(path) and not path.is_file():
         raise ImportFailed(f"There is no database file {path}. Give the path of the dashboard's database "
                            "(--database or CBME_DATABASE), or create one with: python -m cbme.admin program "
                            "--database PATH --new-database ... (docs/importing.md).")
@@ -56,6 +59,8 @@ def open_database(path: Path) -> duckdb.DuckDBPyConnection:
         raise ImportFailed(str(error)) from None
     except duckdb.Error as error:
         first = str(error).strip().splitlines()[0]
+        if db.is_url(path):
+            raise ImportFailed(f"{db.describe(path).capitalize()} cannot be reached ({first}).") from None
         raise ImportFailed(f"{path} is not a database the dashboard can open: it may be damaged or not a DuckDB "
                            f"file ({first}). Restore it from a backup.") from None
     con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
@@ -106,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cbme.imports", description=__doc__.split("\n\n")[0])
     parser.add_argument("files", type=Path, nargs="+", metavar="file")
     parser.add_argument("--program", required=True, help="the program the files belong to, e.g. EM")
-    parser.add_argument("--database", type=Path, help="the database file (default: CBME_DATABASE, else "
-                                                      "data/dashboard.duckdb)")
+    parser.add_argument("--database", help="the database file, or a shared PostgreSQL database's URL (default: "
+                                           "CBME_DATABASE, else data/dashboard.duckdb)")
     parser.add_argument("--rejections", type=Path, help="write rejected rows here (CSV), ready to fix and import")
     parser.add_argument("--mapping", type=Path, help="a column-mapping file (docs/mapping.md)")
     parser.add_argument("--allow-revert", action="store_true",

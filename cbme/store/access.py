@@ -163,7 +163,7 @@ def revoke_role(con, actor_id: str, program_id: str, person_id: str, role: str) 
         raise NotAllowed("You cannot remove your own administrator role; ask another administrator.")
     with writing(con, program_id=program_id) as cursor:
         _require_admin(cursor, actor_id, program_id)
-        deleted = execute(cursor, "revoke_role", person_id=person_id, program_id=program_id, role=role).fetchall()
+        deleted = execute(cursor, "revoke_role", person_id=person_id, program_id=program_id, role=role).fetchone()[0]
         if deleted:
             record(cursor, actor_id, "revoke role", program_id=program_id, person=person_id, role=role)
         return bool(deleted)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -58,8 +59,31 @@ class OutdatedDatabase(RuntimeError):
         self.demo_only = demo_only
 
 
+def configured(setting: Path | str) -> Path | str:
+    """The database a setting names: a shared database's URL as given, else a file's path."""
+    return str(setting) if is_url(setting) else Path(setting)
+
+
+def describe(database: Path | str) -> str:
+    """The database in a message's words, without the URL's password: "the database file NAME" or "the
+    PostgreSQL database NAME"."""
+    if is_url(database):
+        return f"the PostgreSQL database {urllib.parse.urlsplit(str(database)).path.lstrip('/') or 'named by the URL'}"
+    return f"the database file {Path(database).name}"
+
+
+def is_url(database: Path | str) -> bool:
+    """Whether the configured database is a shared PostgreSQL database's URL rather than a file."""
+    return str(database).startswith(("postgresql://", "postgres://"))
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database file, creating the schema if it is new."""
+    """Open the database file, creating the schema if it is new; or, given a PostgreSQL URL, the shared
+    database (cbme.store.postgres)."""
+    if is_url(path):
+        from cbme.store import postgres  # (which builds on this module)
+
+        return postgres.connect(str(path))
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
@@ -124,7 +148,7 @@ def query_on(cursor: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataF
 
 def execute(cursor: duckdb.DuckDBPyConnection, name: str, /, **params) -> duckdb.DuckDBPyConnection:
     """Run the write queries/writes/<name>.sql with its $parameters on the writing transaction's cursor
-    (its rows are those of the statement's returning clause)."""
+    (its one row is the count of rows it changed)."""
     return cursor.execute(sql(f"writes/{name}"), params)
 
 
@@ -135,7 +159,12 @@ def program_of(con: duckdb.DuckDBPyConnection, resident_id: str) -> str | None:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """A counter that every write of data bumps, for cache keys."""
+    """A counter that every write of data bumps, for cache keys. On a shared database, the process's copy
+    is first brought up to the version other processes' writes reached."""
+    from cbme.store import postgres
+
+    if postgres.is_shared(con):
+        return postgres.renew(con)
     cursor = con.cursor()
     try:
         return data_version_on(cursor)
@@ -163,25 +192,33 @@ def writing(con: duckdb.DuckDBPyConnection, changes_data: bool = True,
     in the same transaction (cbme.store.summaries); a write that names none forgets every kept agenda.
     changes_data=False for a write no cached figure depends on (the resident the chair presents), which
     then keeps the caches and does not wait for the writes of data."""
-    from cbme.store import summaries  # (which reads through this module)
+    from cbme.store import postgres, summaries  # (which build on this module)
 
+    shared = postgres.is_shared(con)
     with _DATA_WRITES if changes_data else contextlib.nullcontext():
         cursor = con.cursor()
-        cursor.execute("begin transaction")
+        if shared:
+            postgres.begin_write(cursor, changes_data)
+        else:
+            cursor.execute("begin transaction")
         try:
             yield cursor
             if changes_data:
-                if program_id:
+                bump_data_version(cursor)
+                if shared:  # each process keeps its agendas in its copy (postgres.renew)
+                    postgres.note_change(cursor, program_id)
+                elif program_id:
                     summaries.keep_agendas(cursor, program_id)
                 else:
                     summaries.forget_agendas(cursor)
-                bump_data_version(cursor)
             cursor.execute("commit")
         except BaseException:
             cursor.execute("rollback")
             raise
         finally:
             cursor.close()
+    if shared and changes_data:
+        postgres.renew(con)
 
 
 def bump_data_version(cursor: duckdb.DuckDBPyConnection) -> None:

@@ -1,5 +1,4 @@
--- Takes a role in a program away from a person; returns one row when they held it.
+-- Takes a role in a program away from a person; its count is one when they held it.
 -- Parameters: $person_id, $program_id, $role.
 delete from roles
 where person_id = $person_id and program_id = $program_id and role = $role
-returning role
