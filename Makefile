@@ -4,6 +4,7 @@
 #   make test   run every test, browser tests included
 # Both create the virtual environment and install what they need, as does
 #   make bench  our pages and a pandas dashboard doing the same work, side by side (docs/performance.md)
+#   make bench-shared  the dashboard on a shared PostgreSQL beside its DuckDB file (docs/deployment.md)
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +20,7 @@ ROWS ?= 100000
 JSON ?=
 SESSIONS ?= 20
 
-.PHONY: run test bench system-packages
+.PHONY: run test bench bench-shared system-packages proxy-package
 
 run: $(VENV)/installed system-packages
 	$(BIN)/python -m cbme.serve run dashboard.py --server.port $(PORT) --server.address $(ADDRESS)
@@ -30,6 +31,17 @@ test: $(VENV)/installed system-packages
 
 bench: $(VENV)/installed system-packages
 	$(BIN)/python -m benchmarks.bench --rows $(ROWS) --sessions $(SESSIONS) $(if $(JSON),--json $(JSON))
+
+# make bench-shared: one dataset, 1M assessments by default; the figures go to docs/performance/shared.json
+# and shared.md when JSON=1.
+bench-shared: $(VENV)/installed system-packages proxy-package
+	$(BIN)/python -m benchmarks.shared --rows $(if $(filter 100000,$(ROWS)),1000000,$(ROWS)) \
+		--sessions $(SESSIONS) $(if $(JSON),--json docs/performance/shared.json)
+
+# nginx, the reverse proxy in front of the instances of bench-shared's concurrent sessions.
+proxy-package:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light; }
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)

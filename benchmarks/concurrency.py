@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
 import random
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +34,8 @@ import duckdb
 from playwright.async_api import async_playwright
 
 from benchmarks.datasets import MEETING_DATE
-from benchmarks.harness import HEADER, PROXY_SIGN_IN, dashboard_server
+from benchmarks.harness import HEADER, PROXY_SIGN_IN, dashboard_server, free_port
+from benchmarks.reverse_proxy import reverse_proxy
 from cbme.app.browser import CHROMIUM_FLAGS, chromium_path
 from cbme.config import program_config
 from cbme.rules import meeting
@@ -127,19 +130,20 @@ def _arrive(result: dict) -> None:
 
 
 async def _run(url: str, plans: list[dict], steps: int, pause: tuple[float, float], timeout_ms: int,
-               server_pid: int) -> dict:
+               server_pids: list[int]) -> dict:
     result = {"first_load": [], "steps": [], "first_steps": [], "later_steps": [], "errors": [], "arrived": 0,
               "sessions": len(plans), "all_arrived": asyncio.Event()}
     rng = random.Random(7)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=headless_chromium_path(),
                                           args=CHROMIUM_FLAGS + FOREGROUND)
-        started, busy, served = time.perf_counter(), _busy_core_seconds(), _process_core_seconds(server_pid)
+        started, busy = time.perf_counter(), _busy_core_seconds()
+        served = sum(_process_core_seconds(pid) for pid in server_pids)
         await asyncio.gather(*(_session(browser, url, plan, steps, k * JOIN_SECONDS, pause, rng, result, timeout_ms)
                                for k, plan in enumerate(plans)))
         result["elapsed"] = time.perf_counter() - started
         result["busy_core_s"] = _busy_core_seconds() - busy
-        result["server_core_s"] = _process_core_seconds(server_pid) - served
+        result["server_core_s"] = sum(_process_core_seconds(pid) for pid in server_pids) - served
         await browser.close()
     return result
 
@@ -151,17 +155,28 @@ def headless_chromium_path() -> str:
 
 
 def measure(database: Path, sessions: int, steps: int, pause: tuple[float, float] = (5, 15),
-            timeout_ms: int = 60_000) -> dict:
+            timeout_ms: int = 60_000, shared: str | None = None, instances: int = 1) -> dict:
+    """The sessions against one dashboard on the database file; or, given a shared database's URL,
+    against that many instances on it behind one reverse proxy (the file still names the sessions'
+    members and residents: it holds the same records)."""
     plans = sessions_plan(database, sessions)
-    server: list = []
-    with dashboard_server(database, env=PROXY_SIGN_IN, started=server) as url:
-        result = asyncio.run(_run(url, plans, steps, pause, timeout_ms, server[0].pid))
-        server_peak_mib = _peak_mib(server[0].pid)
-    return {"sessions": sessions, "steps": result["steps"], "first_steps": result["first_steps"],
-            "later_steps": result["later_steps"], "first_load": result["first_load"],
-            "errors": result["errors"], "elapsed": result["elapsed"], "pause": list(pause),
-            "server_peak_mib": server_peak_mib, "cores": os.cpu_count(), "busy_core_s": result["busy_core_s"],
-            "server_core_s": result["server_core_s"]}
+    servers: list = []
+    with contextlib.ExitStack() as stack:
+        if shared:
+            ports = [free_port() for _ in range(instances)]
+            for port in ports:
+                stack.enter_context(dashboard_server(shared, env=PROXY_SIGN_IN, started=servers, port=port))
+            url = stack.enter_context(reverse_proxy(ports, Path(stack.enter_context(tempfile.TemporaryDirectory()))))
+        else:
+            url = stack.enter_context(dashboard_server(database, env=PROXY_SIGN_IN, started=servers))
+        pids = [server.pid for server in servers]
+        result = asyncio.run(_run(url, plans, steps, pause, timeout_ms, pids))
+        server_peak_mib = max(_peak_mib(pid) for pid in pids)
+    return {"sessions": sessions, "instances": len(servers), "steps": result["steps"],
+            "first_steps": result["first_steps"], "later_steps": result["later_steps"],
+            "first_load": result["first_load"], "errors": result["errors"], "elapsed": result["elapsed"],
+            "pause": list(pause), "server_peak_mib": server_peak_mib, "cores": os.cpu_count(),
+            "busy_core_s": result["busy_core_s"], "server_core_s": result["server_core_s"]}
 
 
 def _busy_core_seconds() -> float:
@@ -187,12 +202,15 @@ def _peak_mib(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database", type=Path)
+    parser.add_argument("--shared", help="a shared database's URL holding the file's records: serve it instead")
+    parser.add_argument("--instances", type=int, default=1, help="with --shared: instances behind one proxy")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--pause", type=float, nargs=2, default=(5, 15), metavar=("MIN", "MAX"),
                         help="seconds a member reads a page before Next (uniform between MIN and MAX)")
     args = parser.parse_args()
-    print(json.dumps(measure(args.database, args.sessions, args.steps, tuple(args.pause))))
+    print(json.dumps(measure(args.database, args.sessions, args.steps, tuple(args.pause), shared=args.shared,
+                             instances=args.instances)))
 
 
 if __name__ == "__main__":

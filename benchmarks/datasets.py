@@ -128,8 +128,9 @@ def measuring_step(measure: Callable[[Path, int], dict], doc: str) -> None:
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--database", help="a shared database's URL holding the folder's records, to serve instead")
     args = parser.parse_args()
-    print(json.dumps(measure(args.folder, args.runs)))
+    print(json.dumps(measure(args.folder, args.runs, **({"database": args.database} if args.database else {}))))
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ The empty write is timed too: what any write of the program costs beyond its own
 agendas). The named queries an uncached run issues are recorded (by wrapping cbme.store.db.query), then each is
 timed alone on the same database; their sum is the page's query floor.
 
-    python -m benchmarks.pages FOLDER [--runs 10]   (a dataset of benchmarks.datasets; prints one JSON line)
+    python -m benchmarks.pages FOLDER [--runs 10] [--database URL]
+    (a dataset of benchmarks.datasets, or a shared database holding it; prints one JSON line)
 """
 
 from __future__ import annotations
@@ -157,10 +158,12 @@ def _key(call: tuple[str, dict]) -> str:
     return json.dumps(call, default=str, sort_keys=True)
 
 
-def measure(folder: Path, runs: int) -> dict:
-    database = folder / "dashboard.duckdb"
+def measure(folder: Path, runs: int, database: str | None = None) -> dict:
+    """The folder's database file, or a shared database holding its records (the writes of new data
+    versions then come from a second connection, as from another instance)."""
+    database = database or folder / "dashboard.duckdb"
     os.environ["CBME_DATABASE"] = str(database)
-    who = cast(database)
+    who = cast(folder / "dashboard.duckdb")
     run_page("Committee meeting", who, None)  # the process's first run: the app's modules load, the database opens
     con = db.connect(database)  # a connection to the database the app has open (one DuckDB instance per process)
     try:

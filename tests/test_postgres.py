@@ -10,6 +10,7 @@ from cbme.store.load import load_canonical
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.postgres
+TABLES = [*postgres.COPIED, *postgres.LIVE]
 
 
 def _attached(url: str) -> duckdb.DuckDBPyConnection:
@@ -108,3 +109,25 @@ def test_the_copy_a_process_reads_follows_what_another_wrote(postgres_url):
     finally:
         writer.close()
         reader.close()
+
+
+def test_a_backup_restores_into_a_database_the_dashboard_opens(postgres):
+    """The recipe's backup and restore (docs/deployment.md): pg_dump's custom format, restored with
+    pg_restore into a new database, opens with every record."""
+    url = postgres.database()
+    con = db.connect(url)
+    load_canonical(con, FIXTURES / "tiny")
+    before = {name: con.execute(f'select count(*) from store."{name}"').fetchone()[0] for name in TABLES}
+    con.close()
+    backup = postgres.folder / "dashboard.dump"  # (where the server's user, which runs pg_dump, may write)
+    postgres.run("pg_dump", "--format=custom", f"--file={backup}", url)
+    restored = postgres.database()
+    postgres.run("pg_restore", "--no-owner", f"--dbname={restored}", str(backup))
+    con = db.connect(restored)
+    try:
+        assert {name: con.execute(f'select count(*) from store."{name}"').fetchone()[0]
+                for name in TABLES} == before
+        assert before["assessments"] > 0 and db.data_version(con) > 0
+        assert con.execute("select count(*) from assessments").fetchone()[0] == before["assessments"]  # the copy
+    finally:
+        con.close()

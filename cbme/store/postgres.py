@@ -135,14 +135,6 @@ def connect(url: str) -> duckdb.DuckDBPyConnection:
     for name in LIVE:
         con.execute(f'drop table "{name}"; create view "{name}" as from {STORE}."{name}"')
     renew(con)
-    cursor = con.cursor()
-    try:  # every program's agendas, kept in the copy
-        cursor.execute("begin transaction")
-        for program_id in db.query_on(cursor, "program_ids")["program_id"]:
-            summaries.keep_agendas(cursor, program_id)
-        cursor.execute("commit")
-    finally:
-        cursor.close()
     return con
 
 
@@ -162,8 +154,8 @@ _RENEWING = threading.Lock()
 def renew(con: duckdb.DuckDBPyConnection) -> int:
     """Bring the process's copy up to the shared database when its data version moved, and return the
     version: the tables whose version moved (table_versions) are copied anew, in one transaction that
-    reads one snapshot, and the agendas of the programs the writes since named are kept anew in the
-    copy (none after a write that named no program: they are then computed on demand)."""
+    reads one snapshot, and the copy's kept agendas of the programs the writes since named are forgotten
+    (every program's after a write that named none)."""
     cursor = con.cursor()
     try:
         shared = cursor.execute(f"select value from {STORE}.dashboard_meta where key = 'data_version'").fetchone()
@@ -186,15 +178,31 @@ def renew(con: duckdb.DuckDBPyConnection) -> int:
             programs = [row[0] for row in cursor.execute(
                 f"select distinct program_id from {STORE}.data_changes where data_version > $since",
                 {"since": since}).fetchall()]
-            if None in programs:
-                summaries.forget_agendas(cursor)
-            else:
-                for program_id in programs:
-                    summaries.keep_agendas(cursor, program_id)
+            for program_id in {"" if program_id is None else program_id for program_id in programs}:
+                summaries.forget_agendas(cursor, program_id)  # kept anew when asked for (keep_in_copy)
             cursor.execute("commit")
             return db.data_version_on(cursor)
     finally:
         cursor.close()
+
+
+def keep_in_copy(con: duckdb.DuckDBPyConnection, program_id: str) -> bool:
+    """On a shared database, keep the program's agendas in the process's copy when none is kept (the
+    first whole agenda asked for since a renewal forgot them); False on a database file, whose writes keep
+    them."""
+    if not is_shared(con):
+        return False
+    with _RENEWING:
+        cursor = con.cursor()
+        try:
+            cursor.execute("begin transaction")
+            if cursor.execute("select count(*) from agenda_summary_meetings where program_id = $p",
+                              {"p": program_id}).fetchone()[0] == 0:
+                summaries.keep_agendas(cursor, program_id)
+            cursor.execute("commit")
+            return True
+        finally:
+            cursor.close()
 
 
 def begin_write(cursor: duckdb.DuckDBPyConnection, changes_data: bool) -> None:

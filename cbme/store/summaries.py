@@ -5,7 +5,9 @@ them.
 A write that changes one program's data names it (db.writing(program_id=...)) and that program's
 agendas are kept anew at the end of its transaction; a write that names none forgets every kept agenda.
 So a kept agenda is never stale: at worst it is missing, and then it is computed for the viewer
-(agenda()).
+(agenda()). On a shared database each process keeps the agendas in its copy (cbme.store.postgres): a
+renewal forgets those of the programs written meanwhile, and the first whole agenda asked for keeps
+them anew, so that a resident's page after a write reads that resident's rows alone.
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ def keep_agendas(cursor: duckdb.DuckDBPyConnection, program_id: str, today: dt.d
     """Rebuild the program's kept agendas (as of today, and of its meetings from today on) as the
     committee sees them, inside the writing transaction, after its changes."""
     config = program_config(program_id)
-    db.execute(cursor, "forget_kept_agendas", program_id=program_id)
-    db.execute(cursor, "forget_kept_agenda_meetings", program_id=program_id)
+    forget_agendas(cursor, program_id)
     scope = db.query_on(cursor, "summary_scope", program_id=program_id)["person_id"]
     dates = [] if scope.empty else \
         db.query_on(cursor, "summary_dates", program_id=program_id, today=today or dt.date.today())["meeting_date"]
@@ -42,10 +43,11 @@ def keep_agendas(cursor: duckdb.DuckDBPyConnection, program_id: str, today: dt.d
                    settings=repr(config))
 
 
-def forget_agendas(cursor: duckdb.DuckDBPyConnection) -> None:
-    """Forget every program's kept agendas, inside a write whose changes may reach any of them."""
-    db.execute(cursor, "forget_kept_agendas", program_id="")
-    db.execute(cursor, "forget_kept_agenda_meetings", program_id="")
+def forget_agendas(cursor: duckdb.DuckDBPyConnection, program_id: str = "") -> None:
+    """Forget the program's kept agendas (every program's when none is named), inside a write whose
+    changes may reach them."""
+    db.execute(cursor, "forget_kept_agendas", program_id=program_id)
+    db.execute(cursor, "forget_kept_agenda_meetings", program_id=program_id)
 
 
 def agenda(con: duckdb.DuckDBPyConnection, viewer: str, program_id: str, as_of: dt.date,
@@ -53,7 +55,11 @@ def agenda(con: duckdb.DuckDBPyConnection, viewer: str, program_id: str, as_of: 
     """The agenda on as_of (cbme.rules.meeting.build_agenda) for the residents the viewer may see, or
     for one resident alone: the kept one when that date's agenda is kept under these settings, else
     computed now (for that resident's rows alone when one is named)."""
+    from cbme.store import postgres  # (which builds on this module)
+
     kept = db.query(con, "agenda_summary_settings", program_id=program_id, as_of=as_of)
+    if list(kept["settings"]) != [repr(config)] and not resident_id and postgres.keep_in_copy(con, program_id):
+        kept = db.query(con, "agenda_summary_settings", program_id=program_id, as_of=as_of)
     if list(kept["settings"]) == [repr(config)]:
         rows = db.query(con, "agenda_summary", viewer=viewer, program_id=program_id, as_of=as_of,
                         resident_id=resident_id)
