@@ -1,11 +1,12 @@
 """PostgreSQL as the shared system of record (CBME_DATABASE=postgresql://...), through DuckDB's postgres
 extension: the database is attached to the process's DuckDB as the catalog `store`, so the SQL in
-queries/ runs on it unchanged; pages read a copy of its tables kept in the process's own DuckDB
-(mirror()), renewed when its data version moves, because a query that reads PostgreSQL's rows through
-the extension takes about ten times as long. Not yet wired into the pages (issue 22 in progress).
+queries/ runs on it unchanged. Writes go to it (begin_write, from cbme.store.db.writing); pages read a
+copy of its tables kept in the process's own DuckDB (connect(), renew()), renewed table by table when
+its data version moves, because a query that reads PostgreSQL's rows through the extension takes
+about ten times as long. docs/deployment.md gives the measurements.
 
-Where PostgreSQL's words differ from DuckDB's, the difference is here: the schema's DDL (postgres_ddl)
-and the migrations, which run in PostgreSQL itself, in one transaction each.
+Where PostgreSQL's words differ from DuckDB's, the difference is here: the schema's DDL (postgres_ddl),
+the tracking of changes, and the migrations, which run in PostgreSQL itself, in one transaction each.
 """
 
 from __future__ import annotations
