@@ -32,11 +32,11 @@ test: $(VENV)/installed system-packages
 bench: $(VENV)/installed system-packages
 	$(BIN)/python -m benchmarks.bench --rows $(ROWS) --sessions $(SESSIONS) $(if $(JSON),--json $(JSON))
 
-# make bench-shared: one dataset, 1M assessments by default; the figures go to docs/performance/shared.json
-# and shared.md when JSON=1.
+# make bench-shared: one dataset of SHARED_ROWS assessments; JSON= as for make bench
+# (docs/performance/shared.json for the committed figures, shared.md written beside it).
+SHARED_ROWS ?= 1000000
 bench-shared: $(VENV)/installed system-packages proxy-package
-	$(BIN)/python -m benchmarks.shared --rows $(if $(filter 100000,$(ROWS)),1000000,$(ROWS)) \
-		--sessions $(SESSIONS) $(if $(JSON),--json docs/performance/shared.json)
+	$(BIN)/python -m benchmarks.shared --rows $(SHARED_ROWS) --sessions $(SESSIONS) $(if $(JSON),--json $(JSON))
 
 # nginx, the reverse proxy in front of the instances of bench-shared's concurrent sessions.
 proxy-package:

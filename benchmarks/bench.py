@@ -203,13 +203,18 @@ def main(argv: list[str] | None = None) -> dict:
     text = report(results)
     print(text)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
-        args.json.with_name("results.md").write_text(
+        write_figures(args.json, results, args.json.with_name("results.md"), (
             f"Measured {results['date']} at commit {results['commit']}, by `{results['command']}`, in "
             f"{results['seconds'] / 60:.0f} minutes, on {results['machine']} (load average "
-            f"{load:.2f} at the start).\n\n{text}")
+            f"{load:.2f} at the start).\n\n{text}"))
     return results
+
+
+def write_figures(path: Path, results: dict, markdown_path: Path, markdown: str) -> None:
+    """The figures as JSON, and the printed tables with what was run where beside them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    markdown_path.write_text(markdown)
 
 
 if __name__ == "__main__":

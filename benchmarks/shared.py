@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench import ROOT, child, commit, label, machine, p95
+from benchmarks.bench import ROOT, child, commit, label, machine, p95, write_figures
 from benchmarks.postgres_server import postgres_server
 from cbme.store import db, postgres
 
@@ -148,12 +148,10 @@ def main(argv: list[str] | None = None) -> dict:
     text = report(results)
     print(text)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1))
-        args.json.with_suffix(".md").write_text(
+        write_figures(args.json, results, args.json.with_suffix(".md"), (
             f"# The dashboard on PostgreSQL beside its DuckDB file\n\nCommand: `python -m benchmarks.shared "
             f"{' '.join(argv or sys.argv[1:])}` (`make bench-shared`)\n\nMachine: {machine()}\n\n"
-            f"Commit: {commit()}\n\n{text}\n")
+            f"Commit: {commit()}\n\n{text}\n"))
     return results
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import duckdb
 from cbme.store import db, summaries
 
 STORE = "store"  # the attached PostgreSQL database's name in DuckDB
+_SHARED: weakref.WeakSet = weakref.WeakSet()  # the connections connect() made
 # The extension as its Python package ships it, for the DuckDB release pinned in requirements.txt.
 EXTENSION = resources.files("duckdb_extension_postgres_scanner") / "extensions" / f"v{duckdb.__version__}" / \
     "postgres_scanner.duckdb_extension"
@@ -135,18 +137,14 @@ def connect(url: str) -> duckdb.DuckDBPyConnection:
     attach(con, url)
     for name in LIVE:
         con.execute(f'drop table "{name}"; create view "{name}" as from {STORE}."{name}"')
+    _SHARED.add(con)
     renew(con)
     return con
 
 
 def is_shared(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether con is a process's DuckDB on a shared database (connect())."""
-    cursor = con.cursor()  # (con is shared between threads)
-    try:
-        return cursor.execute("select count(*) from duckdb_databases() where database_name = $store",
-                              {"store": STORE}).fetchone()[0] > 0
-    finally:
-        cursor.close()
+    """Whether con is a process's DuckDB on a shared database (made by connect())."""
+    return con in _SHARED
 
 
 _RENEWING = threading.Lock()
