@@ -12,7 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from cbme.app.browser import CHROMIUM_FLAGS, chromium_path
 from cbme.store import db
-from tests.server import dashboard_server, download, wait_for_script
+from tests.server import dashboard_server, download, script_run, wait_for_script
 
 MEETING = "2026-12-15"  # the demo's next scheduled meeting after its last day (tests.conftest.DEMO_END)
 
@@ -71,21 +71,21 @@ def fill_decision(page, status: str, action: str, rationale: str) -> None:
     area = main(page)
     # (just after a step the previous resident's form can still be drawn beside this one's: wait it out)
     expect(area.get_by_role("radiogroup", name="Status")).to_have_count(1)
-    area.get_by_role("radiogroup", name="Status").get_by_text(status, exact=True).click()
-    wait_for_script(page)
+    with script_run(page):
+        area.get_by_role("radiogroup", name="Status").get_by_text(status, exact=True).click()
     actions = area.get_by_label("Actions")
     actions.click()
     actions.press_sequentially(action)  # typing opens the list even when the click's opening is lost
-    page.get_by_role("option", name=action, exact=True).click()
+    with script_run(page):
+        page.get_by_role("option", name=action, exact=True).click()
     page.keyboard.press("Escape")
-    wait_for_script(page)
     done = area.get_by_role("radio", name="done", exact=True)  # each follow-up is a segmented control
     for i in range(done.count()):
-        done.nth(i).click()
-        wait_for_script(page)
+        with script_run(page):
+            done.nth(i).click()
     area.get_by_label(re.compile("^Rationale")).fill(rationale)
-    area.get_by_label(re.compile("^Rationale")).press("Tab")
-    wait_for_script(page)
+    with script_run(page):
+        area.get_by_label(re.compile("^Rationale")).press("Tab")
 
 
 def expect_empty_form(page) -> None:
@@ -95,8 +95,8 @@ def expect_empty_form(page) -> None:
 
 
 def save(page, name: str) -> None:
-    main(page).get_by_role("button", name=f"Save the decision for {name}").click()
-    wait_for_script(page)
+    with script_run(page):
+        main(page).get_by_role("button", name=f"Save the decision for {name}").click()
     expect(main(page).get_by_text(re.compile(f"Decision for {re.escape(name)} saved"))).to_be_visible()
 
 
@@ -104,8 +104,8 @@ def step(page, button: str) -> None:
     """Previous or Next, to a resident shown once the header has changed (it is drawn a moment after the
     script ends)."""
     before = shown_name(page)
-    main(page).get_by_role("button", name=button, exact=True).click()
-    wait_for_script(page)
+    with script_run(page):
+        main(page).get_by_role("button", name=button, exact=True).click()
     expect(facts(page)).not_to_have_text(before)
 
 

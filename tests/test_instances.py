@@ -17,7 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 from cbme.store import db, postgres
 from cbme.store.load import load_canonical
 from tests.conftest import FIXTURES
-from tests.server import CHROMIUM_FLAGS, PROXY_SIGN_IN, chromium_path, dashboard_server, wait_for_script
+from tests.server import CHROMIUM_FLAGS, PROXY_SIGN_IN, chromium_path, dashboard_server, script_run, wait_for_script
 from tests.test_browser_meeting import MEETING, fill_decision, main, open_as, present_first, save, shown_name, step
 from tests.test_importer import HEADER
 
@@ -73,12 +73,12 @@ def test_a_meeting_held_on_two_instances(postgres_url, demo_database):
         assert shown_name(other) == second_name
         fill_decision(one, "Progressing as expected", "monitor", "From the first instance.")
         fill_decision(other, "Progressing as expected", "monitor", "From the second instance.")
-        for page in (one, other):
-            main(page).get_by_role("button", name=f"Save the decision for {second_name}").click()
+        with script_run(one), script_run(other):
+            for page in (one, other):
+                main(page).get_by_role("button", name=f"Save the decision for {second_name}").click()
         said = [f"Decision for {re.escape(second_name)} saved",
                 "Another member saved a decision at the same moment: both are kept"]
         for page in (one, other):
-            wait_for_script(page)
             expect(main(page).get_by_text(re.compile("|".join(said))).first).to_be_visible()
         # the one saved second says so
         assert sum(main(page).get_by_text(re.compile(said[1])).count() for page in (one, other)) == 1
